@@ -140,6 +140,8 @@ struct Template::Impl
   std::string render(const Data& data, bool system) const
   {
     mustache::data converted = convert(data);
+    // {{> change}}: the standard rendering of the change, for every template to reuse.
+    converted.set("change", mustache::partial([] { return std::string(embedded::find("change.partial").value_or("")); }));
     converted.set("system_prompt", system);
     converted.set("user_prompt", !system);
     return tmpl.render(converted);

@@ -49,7 +49,8 @@ private:
 
 // A parsed Mustache template. Variables are inserted verbatim (no HTML escaping): prompts are
 // plain text. A template holds two parts selected by the `system_prompt` and `user_prompt`
-// sections; render() sets one of them true.
+// sections; each render sets one of them true. The partial {{> change}} renders the
+// standard description of the change (templates/change.partial).
 class Template
 {
 public:
