@@ -1,0 +1,65 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// Reply cleaning and insertion into git's message file. Pure: values in, values out.
+namespace cmtgen::message {
+
+// The separator the prompt asks the model to put between alternatives.
+constexpr std::string_view k_candidate_separator = "=====";
+
+// Strips code fences, a preamble ("Here is a commit message:"), quotes around the whole
+// message, trailing whitespace on every line and blank lines at both ends; keeps the
+// body's own formatting. Splits alternatives on k_candidate_separator lines. Returns no
+// element when nothing usable remains.
+std::vector<std::string> clean_reply(std::string_view raw);
+
+// What git wrote into the message file before the hook ran.
+struct FileLayout
+{
+  char comment_char = '#';
+  bool comment_char_known = false; // found from git's own lines in the file
+  bool has_scissors = false;
+};
+
+// Detects the comment character from git's lines (the scissors line or the "Please enter
+// the commit message" line), falling back to `configured` (core.commentChar; "auto" or
+// empty means '#').
+FileLayout analyze(std::string_view content, std::string_view configured);
+
+// Whether comment lines written into the file would be removed by git: only in editor
+// mode with cleanup default/strip (and not when the cleanup is unknown-verbatim).
+bool comments_are_stripped(bool editor, std::string_view cleanup);
+
+struct Insertion
+{
+  std::string message;                   // the chosen message (no trailing newline needed)
+  std::vector<std::string> alternatives; // written as comment lines when comments are stripped
+  std::vector<std::string> notes;        // short comment lines (e.g. "written by cmtgen ...")
+  bool comments = false;                 // comments_are_stripped(...)
+  char comment_char = '#';
+};
+
+// Puts the message at the very top of `content`, above everything git wrote (comments,
+// the scissors line, trailers), followed by one blank line when the rest is not empty.
+// Comment lines (alternatives, notes) go right below the message when `comments` is set.
+std::string insert(std::string_view content, const Insertion& insertion);
+
+// Only comment lines (for the hook's failure report in editor mode).
+std::string insert_comments(std::string_view content,
+                            const std::vector<std::string>& lines,
+                            char comment_char);
+
+// The template text with obvious placeholders filled ("<subject>", "<summary>",
+// "<body>", ...), or nullopt when the template has none.
+std::optional<std::string> fill_template(std::string_view content,
+                                         std::string_view message,
+                                         char comment_char);
+
+// Turns every line of `text` into a comment line.
+std::string commented(std::string_view text, char comment_char);
+
+} // namespace cmtgen::message
