@@ -1,0 +1,293 @@
+// `cmtgen hook <msg-file> [<source> [<sha>]]`: the prepare-commit-msg entry point. It runs
+// on every commit, once per rebase pick, often with no terminal. It never breaks a commit
+// unless cmtgen.onError=abort asks for that (DESIGN.md, "The hook, in one paragraph").
+#include "commands.hpp"
+
+#include "backend/backend.hpp"
+#include "error.hpp"
+#include "message.hpp"
+#include "runlog.hpp"
+#include "util/file.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+#include <fmt/core.h>
+
+#include <chrono>
+#include <system_error>
+
+namespace cmtgen {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Sources for which git already has the message: -m/-F, merges, `merge --squash`, and
+// -c/-C/--amend. Rebase picks, cherry-picks and reverts arrive as one of these too.
+bool
+has_message_already(std::string_view source)
+{
+  return source == "message" || source == "merge" || source == "squash";
+}
+
+// git exports GIT_EDITOR=: exactly when it will not open an editor (--no-edit, -m,
+// sequencer picks). Then cleanup is "whitespace" and any comment line would be committed.
+bool
+editor_mode(const Context& context)
+{
+  const auto editor = context.env.get("GIT_EDITOR");
+  return !(editor && util::trim(*editor) == ":");
+}
+
+// A rebase, cherry-pick or revert in progress replays commits: rewording one is the user's
+// own choice of message.
+bool
+sequencer_in_progress(const git::Repository& repo)
+{
+  std::error_code ec;
+  for (const char* name : {"rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD", "REVERT_HEAD", "sequencer"}) {
+    if (fs::exists(repo.git_dir() / name, ec)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The message --amend put in the file: what comes before git's first comment line.
+std::pair<std::string, std::string>
+split_amended(std::string_view content, char comment_char)
+{
+  std::size_t pos = 0;
+  while (pos < content.size() && content[pos] != comment_char) {
+    const auto end = content.find('\n', pos);
+    pos = end == std::string_view::npos ? content.size() : end + 1;
+  }
+  return {std::string(content.substr(0, pos)), std::string(content.substr(pos))};
+}
+
+class Hook
+{
+public:
+  Hook(const Context& context, const HookArguments& arguments)
+    : m_context(context),
+      m_args(arguments),
+      m_editor(editor_mode(context)),
+      m_started(Clock::now())
+  {
+  }
+
+  int run()
+  {
+    if (has_message_already(m_args.source)) {
+      return 0;
+    }
+    if (!m_args.source.empty() && m_args.source != "template" && m_args.source != "commit") {
+      return 0; // a source this version does not know: leave it to git
+    }
+    if (const auto skip = m_context.env.get("CMTGEN_SKIP"); skip && !skip->empty() && git::parse_bool(*skip).value_or(true)) {
+      return 0;
+    }
+    // --amend --no-edit, -C: the user asked to keep a message as it is.
+    if (m_args.source == "commit" && !m_editor) {
+      return 0;
+    }
+
+    try {
+      m_session = open_session(m_context, {}, true);
+    } catch (const Error& e) {
+      return fail(e.failure(), e.what(), std::nullopt);
+    }
+    m_state = state_directory(*m_session.repo);
+    util::log::to_file(m_state / "debug.log");
+    CMTGEN_LOG("hook: file={} source={} commit={} editor={}", m_args.message_file, m_args.source, m_args.commit,
+               m_editor);
+
+    if (!m_session.config.enabled) {
+      return 0;
+    }
+    const bool amend = m_args.source == "commit";
+    if (amend) {
+      // Only `--amend` (git passes "HEAD") and only when asked for; never while a
+      // rebase/cherry-pick replays commits (a reword is the user writing a message).
+      if (m_session.config.amend != AmendMode::regenerate || m_args.commit != "HEAD"
+          || sequencer_in_progress(*m_session.repo)) {
+        return 0;
+      }
+    }
+
+    try {
+      return generate_message(amend);
+    } catch (const Error& e) {
+      return fail(e.failure(), e.what(), m_content);
+    } catch (const std::exception& e) {
+      return fail(Failure::internal, e.what(), m_content);
+    }
+  }
+
+private:
+  int generate_message(bool amend)
+  {
+    const Staged staged = read_staged(m_session, amend ? git::Base::head_parent : git::Base::head);
+    if (staged.files.empty()) {
+      // --allow-empty, a reword: nothing to describe.
+      log("nothing-staged", "", "");
+      return 0;
+    }
+    m_content = read_message_file();
+    m_layout = message::analyze(*m_content, m_session.config.comment_char);
+    m_comments = message::comments_are_stripped(m_editor, m_session.config.cleanup);
+
+    std::string previous;
+    std::string rest = *m_content;
+    if (amend) {
+      auto [old_message, remainder] = split_amended(*m_content, m_layout.comment_char);
+      previous = old_message;
+      rest = std::move(remainder);
+      if (m_comments && !util::trim(old_message).empty()) {
+        rest = message::commented(fmt::format("cmtgen: the previous message was:\n{}", util::trim(old_message)),
+                                  m_layout.comment_char)
+               + rest;
+      }
+    }
+
+    const prompt::Prompt prompt = make_prompt(m_session, staged, previous);
+    backend::Generation generation = generate(m_context, m_session, prompt, staged, true);
+    if (!generation.ok) {
+      // An amended commit keeps its old message when no new one comes.
+      return amend ? fail(generation.failure, generation.diagnosis, m_content)
+                   : fail_generation(generation, staged);
+    }
+
+    message::Insertion insertion;
+    insertion.message = generation.messages.front();
+    insertion.alternatives.assign(generation.messages.begin() + 1, generation.messages.end());
+    insertion.comments = m_comments;
+    insertion.comment_char = m_layout.comment_char;
+    write(compose(insertion, rest));
+    log("written", "", fmt::format("{} {}", generation.backend, generation.model));
+    return 0;
+  }
+
+  std::string compose(const message::Insertion& insertion, const std::string& rest)
+  {
+    if (m_args.source == "template") {
+      if (auto filled = message::fill_template(rest, insertion.message, m_layout.comment_char)) {
+        return insertion.comments && !insertion.alternatives.empty()
+                 ? message::insert_comments(*filled, alternatives_lines(insertion), m_layout.comment_char)
+                 : *filled;
+      }
+    }
+    return message::insert(rest, insertion);
+  }
+
+  std::vector<std::string> alternatives_lines(const message::Insertion& insertion) const
+  {
+    std::vector<std::string> lines;
+    for (std::size_t i = 0; i < insertion.alternatives.size(); ++i) {
+      lines.push_back(fmt::format("cmtgen alternative {}:\n{}", i + 2, insertion.alternatives[i]));
+    }
+    return lines;
+  }
+
+  int fail_generation(const backend::Generation& generation, const Staged& staged)
+  {
+    if (m_session.config.fallback == FallbackMode::offline) {
+      backend::Request request;
+      request.files = &staged.files;
+      const auto draft = backend::make_offline_backend()->generate(request);
+      if (draft.ok) {
+        message::Insertion insertion;
+        insertion.message = draft.messages.front();
+        insertion.comments = m_comments;
+        insertion.comment_char = m_layout.comment_char;
+        insertion.notes.push_back(
+          fmt::format("cmtgen: {} failed ({}): {}", generation.backend.empty() ? "the model" : generation.backend,
+                      failure_name(generation.failure), generation.diagnosis));
+        insertion.notes.emplace_back("cmtgen: the message above is an offline draft from the file list, not a model's");
+        write(message::insert(*m_content, insertion));
+        fmt::print(stderr, "cmtgen: {}: {} (wrote an offline draft instead)\n", failure_name(generation.failure),
+                   generation.diagnosis);
+        log("fallback", failure_name(generation.failure), generation.diagnosis);
+        return m_session.config.on_error == OnError::abort ? 1 : 0;
+      }
+    }
+    return fail(generation.failure, generation.diagnosis, m_content);
+  }
+
+  // Fail open: the file stays as git wrote it (plus, in editor mode, comment lines that say
+  // what happened), one line on stderr, a line in the run log; exit 0 unless
+  // cmtgen.onError=abort.
+  int fail(Failure failure, const std::string& what, const std::optional<std::string>& content)
+  {
+    fmt::print(stderr, "cmtgen: {}: {}\n", failure_name(failure), what);
+    const bool abort = m_session.repo && m_session.config.on_error == OnError::abort;
+    if (content && m_comments) {
+      try {
+        write(message::insert_comments(*content,
+                                       {fmt::format("cmtgen could not write a message ({}):", failure_name(failure)),
+                                        what},
+                                       m_layout.comment_char));
+      } catch (const std::exception& e) {
+        CMTGEN_LOG("cannot add the failure note: {}", e.what());
+      }
+    }
+    log("failed", failure_name(failure), what);
+    if (abort) {
+      fmt::print(stderr, "cmtgen: stopping the commit (cmtgen.onError=abort); `CMTGEN_SKIP=1 git commit ...` skips cmtgen once\n");
+      return 1;
+    }
+    return 0;
+  }
+
+  std::string read_message_file()
+  {
+    const fs::path path = m_context.cwd / m_args.message_file;
+    auto content = util::read_file(path);
+    if (!content) {
+      throw Error(Failure::git, fmt::format("the message file {} does not exist", path.string()));
+    }
+    return *content;
+  }
+
+  void write(const std::string& content)
+  {
+    util::write_file_atomic(m_context.cwd / m_args.message_file, content);
+  }
+
+  void log(std::string_view outcome, std::string_view failure, std::string_view detail)
+  {
+    if (m_state.empty()) {
+      return;
+    }
+    runlog::Entry entry;
+    entry.time = runlog::now_iso8601();
+    entry.source = m_args.source.empty() ? "-" : m_args.source;
+    entry.outcome = outcome;
+    entry.failure = failure.empty() ? "-" : std::string(failure);
+    entry.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - m_started);
+    entry.detail = detail;
+    runlog::append(m_state, entry);
+  }
+
+  const Context& m_context;
+  const HookArguments& m_args;
+  bool m_editor;
+  Clock::time_point m_started;
+  Session m_session;
+  fs::path m_state;
+  std::optional<std::string> m_content;
+  message::FileLayout m_layout;
+  bool m_comments = false;
+};
+
+} // namespace
+
+int
+run_hook(const Context& context, const HookArguments& arguments)
+{
+  return Hook(context, arguments).run();
+}
+
+} // namespace cmtgen
