@@ -53,11 +53,23 @@ hook_main(const std::vector<std::string>& args)
     std::fputs("cmtgen: hook: expected <msg-file> [<source> [<sha>]] (git passes them)\n", stderr);
     return 0;
   }
+  if (args[0] == "-h" || args[0] == "--help") {
+    std::fputs("usage: cmtgen hook <msg-file> [<source> [<sha>]]\n"
+               "git runs this as the prepare-commit-msg hook; see `cmtgen install`.\n",
+               stdout);
+    return 0;
+  }
+  Context context = current_context();
   arguments.message_file = args[0];
   arguments.source = args.size() > 1 ? args[1] : "";
   arguments.commit = args.size() > 2 ? args[2] : "";
+  // The pre-commit framework passes only the file; the source and sha come in variables.
+  if (args.size() == 1) {
+    arguments.source = context.env.get("PRE_COMMIT_COMMIT_MSG_SOURCE").value_or("");
+    arguments.commit = context.env.get("PRE_COMMIT_COMMIT_OBJECT_NAME").value_or("");
+  }
   try {
-    return run_hook(current_context(), arguments);
+    return run_hook(context, arguments);
   } catch (const std::exception& e) {
     // run_hook handles its own failures; this is the last line of defence for the commit.
     fmt::print(stderr, "cmtgen: internal: {}\n", e.what());

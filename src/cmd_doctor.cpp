@@ -1,0 +1,362 @@
+// `cmtgen doctor [--live]`: one line per check, then a verdict. Exit 0 only when a commit in
+// this repository would get a message.
+#include "commands.hpp"
+
+#include "backend/claude.hpp"
+#include "backend/credentials.hpp"
+#include "error.hpp"
+#include "hooks.hpp"
+#include "runlog.hpp"
+#include "util/file.hpp"
+#include "util/runner.hpp"
+#include "util/strings.hpp"
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <chrono>
+#include <system_error>
+
+namespace cmtgen {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+enum class Mark { ok, warn, fail, info };
+
+class Report
+{
+public:
+  void line(Mark mark, const std::string& text)
+  {
+    const char* symbol = mark == Mark::ok ? "[✓]" : mark == Mark::warn ? "[!]" : mark == Mark::fail ? "[✗]" : "[·]";
+    fmt::print("{} {}\n", symbol, text);
+    if (mark == Mark::fail) {
+      m_blocking = true;
+    }
+  }
+  void block() { m_blocking = true; }
+  bool blocking() const { return m_blocking; }
+
+private:
+  bool m_blocking = false;
+};
+
+std::optional<json>
+read_json(const fs::path& path)
+{
+  try {
+    const auto text = util::read_file(path, 1024 * 1024);
+    if (!text) {
+      return std::nullopt;
+    }
+    json value = json::parse(*text, nullptr, false);
+    return value.is_discarded() ? std::nullopt : std::optional<json>(std::move(value));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+util::RunResult
+run_claude(const Context& context, const fs::path& claude, std::vector<std::string> args, const util::Environment& env)
+{
+  util::RunRequest request;
+  request.argv = {claude.string()};
+  request.argv.insert(request.argv.end(), args.begin(), args.end());
+  request.env = env;
+  request.timeout = std::chrono::seconds(15);
+  return context.runner->run(request);
+}
+
+void
+check_hook(const Context& context, Report& report)
+{
+  hooks::Location location;
+  try {
+    location = hooks::locate(context);
+  } catch (const Error& e) {
+    report.line(Mark::fail, fmt::format("cannot tell where git looks for hooks: {}", e.what()));
+    return;
+  }
+  const hooks::Inspection inspection = hooks::inspect(location);
+  const fs::path self = hooks::self_path();
+  if (location.husky) {
+    if (inspection.husky_block) {
+      report.line(Mark::ok, fmt::format("hook: called from {} (husky)", location.husky_file.string()));
+    } else {
+      report.line(Mark::fail, fmt::format("hook: husky is in use and {} does not call cmtgen: run `cmtgen install`",
+                                          location.husky_file.string()));
+    }
+    return;
+  }
+  if (hooks::global_hooks_path(location)) {
+    report.line(Mark::warn, fmt::format("git runs hooks from {} ({} core.hooksPath) for every repository",
+                                        location.dir.string(), location.hooks_path_scope));
+  }
+  switch (inspection.state) {
+  case hooks::State::missing:
+    report.line(Mark::fail, fmt::format("hook: not installed in {}: run `cmtgen install`", location.dir.string()));
+    return;
+  case hooks::State::foreign:
+    report.line(Mark::fail, fmt::format("hook: {} belongs to another tool: run `cmtgen install` to chain it",
+                                        location.file.string()));
+    return;
+  case hooks::State::ours:
+    break;
+  }
+  if (!inspection.executable) {
+    report.line(Mark::fail, fmt::format("hook: {} is not executable (git skips it): run `cmtgen install`",
+                                        location.file.string()));
+    return;
+  }
+  std::error_code ec;
+  const bool same = !inspection.binary.empty() && fs::equivalent(inspection.binary, self, ec);
+  const bool runnable = !inspection.binary.empty() && ::access(inspection.binary.c_str(), X_OK) == 0;
+  if (same) {
+    report.line(Mark::ok, fmt::format("hook: {} runs this cmtgen{}", location.file.string(),
+                                      inspection.chained ? " (then the previous hook, chained)" : ""));
+  } else if (runnable) {
+    report.line(Mark::warn, fmt::format("hook: {} runs another cmtgen ({}); `cmtgen install` points it here",
+                                        location.file.string(), inspection.binary.string()));
+  } else {
+    report.line(Mark::warn, fmt::format("hook: {} points at {}, which is gone (it falls back to cmtgen on PATH); "
+                                        "run `cmtgen install`",
+                                        location.file.string(), inspection.binary.string()));
+  }
+}
+
+void
+check_settings(const Config& config, const util::Environment& env, Report& report)
+{
+  if (util::contains(config.setting_sources, "user")) {
+    return;
+  }
+  fs::path dir = env.get("CLAUDE_CONFIG_DIR").value_or("");
+  if (dir.empty()) {
+    dir = fs::path(env.get("HOME").value_or("")) / ".claude";
+  }
+  const auto settings = read_json(dir / "settings.json");
+  if (!settings || !settings->is_object()) {
+    return;
+  }
+  std::vector<std::string> ignored;
+  if (settings->contains("apiKeyHelper")) {
+    ignored.emplace_back("apiKeyHelper");
+  }
+  if (const auto it = settings->find("env"); it != settings->end() && it->is_object()) {
+    for (const char* key : {"ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY", "ANTHROPIC_MODEL",
+                            "CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_VERTEX"}) {
+      if (it->contains(key)) {
+        ignored.push_back(fmt::format("env.{}", key));
+      }
+    }
+  }
+  if (!ignored.empty()) {
+    report.line(Mark::warn, fmt::format("your claude user settings set {}, which cmtgen's hermetic run ignores: "
+                                        "`git config --global cmtgen.settingSources user` uses them",
+                                        util::join(ignored, ", ")));
+  }
+}
+
+void
+check_credentials(const Context& context, const Config& config, const fs::path& claude, Report& report)
+{
+  const util::Environment& env = context.env;
+  const fs::path file = backend::credentials_file(env);
+  const bool stored = fs::exists(file);
+  if (const auto dir = env.get("CLAUDE_CONFIG_DIR")) {
+    report.line(Mark::info, fmt::format("CLAUDE_CONFIG_DIR={}", *dir));
+  }
+  for (const char* name : {"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"}) {
+    if (const auto value = env.get(name)) {
+      report.line(util::trim(*value).empty() ? Mark::warn : Mark::info,
+                  fmt::format("{} is set{}", name, util::trim(*value).empty() ? " but empty (cmtgen removes it)" : ""));
+    }
+  }
+  if (stored) {
+    std::string expiry;
+    if (const auto credentials = read_json(file)) {
+      const auto oauth = credentials->find("claudeAiOauth");
+      if (oauth != credentials->end() && oauth->is_object() && oauth->contains("expiresAt")
+          && (*oauth)["expiresAt"].is_number()) {
+        const auto expires = std::chrono::milliseconds((*oauth)["expiresAt"].get<long long>());
+        const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch());
+        if (expires < now) {
+          expiry = "; its access token has expired (claude refreshes it on use; if requests fail, run `claude` then /login)";
+        }
+      }
+    }
+    report.line(expiry.empty() ? Mark::ok : Mark::warn, fmt::format("stored login: {}{}", file.string(), expiry));
+  }
+
+  const backend::CredentialPlan plan = backend::plan_credentials(config.auth, env, stored);
+  if (plan.error) {
+    report.line(Mark::fail, fmt::format("credential: {}", *plan.error));
+    return;
+  }
+  const bool none = !plan.api_key && !plan.auth_token && !plan.login;
+  report.line(none ? Mark::fail : Mark::ok,
+              fmt::format("credential (cmtgen.auth={}): {}{}", auth_name(config.auth), plan.used,
+                          none ? ": run `claude` then /login, or `claude setup-token` for headless machines" : ""));
+  if (!plan.ignored.empty()) {
+    report.line(Mark::warn, fmt::format("ignored: {}", plan.ignored));
+  } else if (plan.api_key && stored) {
+    report.line(Mark::warn, "ANTHROPIC_API_KEY overrides the stored login in -p mode (cmtgen.auth keeps it)");
+  }
+
+  // What claude itself says, with the environment cmtgen would give it.
+  const util::Environment child = backend::claude_environment(plan, config);
+  const auto status = run_claude(context, claude, {"auth", "status"}, child);
+  const auto brace = status.out.find('{');
+  const json parsed = brace == std::string::npos ? json() : json::parse(status.out.substr(brace), nullptr, false);
+  if (parsed.is_object()) {
+    const bool logged_in = parsed.value("loggedIn", false);
+    std::string method = parsed.value("authMethod", "");
+    if (parsed.contains("apiKeySource") && parsed["apiKeySource"].is_string()) {
+      method += fmt::format(" from {}", parsed["apiKeySource"].get<std::string>());
+    }
+    report.line(logged_in ? Mark::ok : Mark::fail,
+                fmt::format("`claude auth status`: {}{}", logged_in ? "logged in" : "not logged in",
+                            method.empty() ? "" : fmt::format(" ({})", method)));
+  } else if (status.reason == util::RunReason::exited) {
+    report.line(Mark::warn, fmt::format("`claude auth status` gave no JSON (exit {}): {}", status.exit_code,
+                                        util::trim(status.err).substr(0, 120)));
+  }
+}
+
+void
+check_live(const Context& context, Session& session, Report& report)
+{
+  backend::Request request;
+  request.system = "Reply with one word.";
+  request.prompt = "Say OK.";
+  git::FileChange change;
+  change.path = "README";
+  std::vector<git::FileChange> files = {change};
+  request.files = &files;
+  auto backend = backend::make_backend(session.config, *context.runner, context.env);
+  const auto started = std::chrono::steady_clock::now();
+  const auto generation = backend->generate(request);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (generation.ok) {
+    report.line(Mark::ok, fmt::format("live request: answered in {:.1f} s by {} ({}){}", seconds, generation.backend,
+                                      generation.model,
+                                      generation.cost_usd ? fmt::format(", ${:.6f}", *generation.cost_usd) : ""));
+  } else {
+    report.line(Mark::fail, fmt::format("live request: {} after {:.1f} s: {}", failure_name(generation.failure),
+                                        seconds, generation.diagnosis));
+  }
+}
+
+} // namespace
+
+std::string
+doctor_verdict(const Context& context, const Config& config)
+{
+  if (!config.enabled) {
+    return "cmtgen is disabled here (cmtgen.enabled=false or CMTGEN_SKIP)";
+  }
+  if (config.backend != BackendKind::claude) {
+    return fmt::format("backend {} will write the messages", backend_name(config.backend));
+  }
+  const auto location = backend::locate_claude(config, context.env);
+  if (!location.path) {
+    return backend::not_found_diagnosis(location);
+  }
+  const auto plan =
+    backend::plan_credentials(config.auth, context.env, fs::exists(backend::credentials_file(context.env)));
+  if (plan.error) {
+    return *plan.error;
+  }
+  return fmt::format("claude found at {}; {} will be used{}", location.path->string(), plan.used,
+                     plan.ignored.empty() ? "" : fmt::format(" ({} ignored)", plan.ignored));
+}
+
+int
+run_doctor(const Context& context, bool live)
+{
+  Report report;
+  report.line(Mark::ok, fmt::format("cmtgen {} at {}", CMTGEN_VERSION, hooks::self_path().string()));
+
+  std::optional<Session> session;
+  try {
+    session = open_session(context, {}, false);
+    report.line(Mark::ok, fmt::format("repository: {} (read with {})",
+                                      (session->repo->workdir().empty() ? session->repo->git_dir()
+                                                                        : session->repo->workdir())
+                                        .string(),
+                                      session->repo->reader()));
+  } catch (const Error& e) {
+    report.line(Mark::fail, fmt::format("repository: {}", e.what()));
+  }
+
+  Config config;
+  if (session) {
+    config = session->config;
+  } else {
+    try {
+      config = build_config(git::global_config(context.env, config_prefixes()), context.env, {});
+    } catch (const Error& e) {
+      report.line(Mark::fail, e.what());
+    }
+  }
+  for (const auto& warning : config.warnings) {
+    report.line(Mark::warn, warning);
+  }
+  if (!config.enabled) {
+    report.line(Mark::fail, "cmtgen is disabled (cmtgen.enabled=false or CMTGEN_SKIP is set)");
+  }
+  if (session) {
+    check_hook(context, report);
+  }
+
+  if (config.backend == BackendKind::claude) {
+    const auto location = backend::locate_claude(config, context.env);
+    if (!location.path) {
+      report.line(Mark::fail, backend::not_found_diagnosis(location));
+    } else {
+      const auto version = run_claude(context, *location.path, {"--version"}, context.env);
+      if (version.succeeded()) {
+        report.line(Mark::ok, fmt::format("claude {} at {}", util::trim(version.out), location.path->string()));
+        check_credentials(context, config, *location.path, report);
+        check_settings(config, context.env, report);
+      } else {
+        report.line(Mark::fail, fmt::format("{} does not run: {}", location.path->string(),
+                                            version.error.empty() ? util::trim(version.err) : version.error));
+      }
+    }
+  } else if (config.backend == BackendKind::command) {
+    const auto found = config.command.empty()
+                         ? std::nullopt
+                         : util::find_executable(config.command.front(), context.env.get("PATH").value_or(""));
+    report.line(found ? Mark::ok : Mark::fail,
+                found ? fmt::format("backend command: {}", util::join(config.command, " "))
+                      : "backend command: cmtgen.command is unset or not found on PATH");
+  } else {
+    report.line(Mark::warn, "backend offline: messages are drafts from the file list, not a model's");
+  }
+
+  if (session) {
+    const auto failures = runlog::recent_failures(state_directory(*session->repo), 3);
+    for (const auto& entry : failures) {
+      report.line(Mark::warn, fmt::format("hook {} at {}: {} {}", entry.outcome, entry.time, entry.failure,
+                                          entry.detail));
+    }
+  }
+  if (live && session && !report.blocking()) {
+    check_live(context, *session, report);
+  }
+
+  if (!session) {
+    report.block();
+  }
+  fmt::print("{}\n", report.blocking() ? "A commit here would not get a message from cmtgen: fix the [✗] lines."
+                                       : "A commit here would get a message from cmtgen.");
+  return report.blocking() ? 1 : 0;
+}
+
+} // namespace cmtgen
