@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <set>
 
@@ -145,6 +146,20 @@ offline_message(const std::vector<git::FileChange>& files)
     subject = single_subject(files.front(), false);
     if (subject.size() > k_subject_max) {
       subject = single_subject(files.front(), true);
+    }
+  } else if (files.size() <= 3) {
+    // "Update greet.py and add test_greet.py": short enough to name each file.
+    std::vector<std::string> parts;
+    for (const auto& file : files) {
+      std::string part = single_subject(file, true);
+      if (!parts.empty()) {
+        part[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(part[0])));
+      }
+      parts.push_back(std::move(part));
+    }
+    subject = parts.size() == 2 ? parts[0] + " and " + parts[1] : parts[0] + ", " + parts[1] + " and " + parts[2];
+    if (subject.size() > k_subject_max) {
+      subject = many_subject(files);
     }
   } else {
     subject = many_subject(files);

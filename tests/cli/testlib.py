@@ -1,0 +1,146 @@
+"""Shared helpers for the CLI suites: throwaway repositories, real git, the built cmtgen.
+
+Every scenario gets its own directory under a session root; it is removed when the test
+passes and kept (and printed) when it fails. Nothing here fakes git or cmtgen: the only
+stand-in is tests/fake_claude for the model.
+"""
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+CMTGEN = os.environ.get("CMTGEN_BIN") or str(Path(__file__).resolve().parents[2] / "build" / "cmtgen")
+TESTS_DIR = Path(os.environ.get("CMTGEN_TESTS_DIR") or Path(__file__).resolve().parents[1])
+FAKE_CLAUDE = TESTS_DIR / "fake_claude"
+DEFAULT_TIMEOUT = 60
+
+
+class Scenario(unittest.TestCase):
+    """A test case with a private HOME, a clean git environment and helpers to drive git."""
+
+    def setUp(self):
+        if not os.access(CMTGEN, os.X_OK):
+            self.fail(f"cmtgen binary not found at {CMTGEN} (set CMTGEN_BIN)")
+        self.root = Path(tempfile.mkdtemp(prefix=f"cmtgen-{self.id().split('.')[-1]}-"))
+        self.home = self.root / "home"
+        self.home.mkdir()
+        self.calls_dir = self.root / "claude-calls"
+        (self.home / ".gitconfig").write_text(
+            "[user]\n\tname = Test User\n\temail = test@example.com\n"
+            "[init]\n\tdefaultBranch = main\n"
+            "[advice]\n\tdetachedHead = false\n"
+        )
+        self.env = {
+            "HOME": str(self.home),
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "TMPDIR": str(self.root),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
+            "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
+            "CMTGEN_CLAUDE": str(FAKE_CLAUDE),
+            "FAKE_CLAUDE_LOG": str(self.calls_dir),
+            "ANTHROPIC_API_KEY": "sk-ant-test-fake",
+        }
+        self._outcome_ok = True
+
+    def tearDown(self):
+        failed = self._failed()
+        if failed:
+            print(f"\n  scenario kept: {self.root}", file=sys.stderr)
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def _failed(self):
+        outcome = getattr(self, "_outcome", None)
+        if outcome is None:
+            return False
+        result = getattr(outcome, "result", None)
+        if result is not None:
+            return any(test is self for test, _ in result.failures + result.errors)
+        errors = getattr(outcome, "errors", [])
+        return any(exc for _, exc in errors)
+
+    # --- processes -------------------------------------------------------------------
+
+    def run_cmd(self, args, cwd=None, env=None, input=None, check=False, timeout=DEFAULT_TIMEOUT):
+        full_env = dict(self.env)
+        if env:
+            for key, value in env.items():
+                if value is None:
+                    full_env.pop(key, None)
+                else:
+                    full_env[key] = value
+        result = subprocess.run(
+            [str(a) for a in args],
+            cwd=str(cwd or self.root),
+            env=full_env,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if check and result.returncode != 0:
+            self.fail(f"{shlex.join(str(a) for a in args)} failed ({result.returncode}):\n"
+                      f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}")
+        return result
+
+    def git(self, repo, *args, env=None, check=True, input=None):
+        return self.run_cmd(["git", *args], cwd=repo, env=env, check=check, input=input)
+
+    def cmtgen(self, repo, *args, env=None, check=False, input=None, timeout=DEFAULT_TIMEOUT):
+        return self.run_cmd([CMTGEN, *args], cwd=repo, env=env, check=check, input=input, timeout=timeout)
+
+    # --- repositories ----------------------------------------------------------------
+
+    def make_repo(self, name="repo", files=None, message="Initial commit", bare=False):
+        """A repository with one commit holding `files` (path -> text or bytes)."""
+        repo = self.root / name
+        self.git(self.root, "init", "-q", *(["--bare"] if bare else []), str(repo))
+        if bare:
+            return repo
+        self.write(repo, files or {"README.md": "# project\n"})
+        self.git(repo, "add", "-A")
+        self.git(repo, "commit", "-q", "-m", message, env={"CMTGEN_SKIP": "1"})
+        return repo
+
+    def write(self, repo, files):
+        for path, content in files.items():
+            target = Path(repo) / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content)
+
+    def stage(self, repo, files):
+        self.write(repo, files)
+        self.git(repo, "add", "--", *files.keys())
+
+    def head_message(self, repo, rev="HEAD"):
+        return self.git(repo, "log", "-1", "--format=%B", rev).stdout
+
+    def commit_count(self, repo):
+        return int(self.git(repo, "rev-list", "--count", "HEAD").stdout.strip())
+
+    # --- the fake model --------------------------------------------------------------
+
+    def claude_calls(self):
+        if not self.calls_dir.is_dir():
+            return []
+        return [json.loads(p.read_text()) for p in sorted(self.calls_dir.glob("call-*.json"))]
+
+    def editor_capture(self, name="editor-saw"):
+        """A GIT_EDITOR that records what git showed the editor and leaves the file as is."""
+        seen = self.root / name
+        return f'f() {{ cp "$1" {shlex.quote(str(seen))}; }}; f', seen
+
+
+def main():
+    unittest.main(verbosity=2)
