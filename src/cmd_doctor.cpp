@@ -166,7 +166,7 @@ check_credentials(const Context& context, const Config& config, const fs::path& 
 {
   const util::Environment& env = context.env;
   const fs::path file = backend::credentials_file(env);
-  const bool stored = fs::exists(file);
+  const bool stored = backend::stored_login_exists(env);
   if (const auto dir = env.get("CLAUDE_CONFIG_DIR")) {
     report.line(Mark::info, fmt::format("CLAUDE_CONFIG_DIR={}", *dir));
   }
@@ -191,6 +191,9 @@ check_credentials(const Context& context, const Config& config, const fs::path& 
       }
     }
     report.line(expiry.empty() ? Mark::ok : Mark::warn, fmt::format("stored login: {}{}", file.string(), expiry));
+  } else if (fs::exists(file)) {
+    report.line(Mark::warn, fmt::format("{} holds no usable login (no access token with the user:inference scope)",
+                                        file.string()));
   }
 
   const backend::CredentialPlan plan = backend::plan_credentials(config.auth, env, stored);
@@ -268,7 +271,7 @@ doctor_verdict(const Context& context, const Config& config)
     return backend::not_found_diagnosis(location);
   }
   const auto plan =
-    backend::plan_credentials(config.auth, context.env, fs::exists(backend::credentials_file(context.env)));
+    backend::plan_credentials(config.auth, context.env, backend::stored_login_exists(context.env));
   if (plan.error) {
     return *plan.error;
   }

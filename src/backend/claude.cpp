@@ -133,6 +133,14 @@ classify(const std::string& message, std::optional<int> status, const Credential
                    "the API refused the prompt as too large: lower it with `git config cmtgen.maxPromptBytes 30000`",
                    quoted);
   }
+  // The API answered 200 with something that is not a message stream.
+  if (has("malformed response") || has("stream ended without receiving")) {
+    return failure(Failure::malformed_reply,
+                   fmt::format("the API's answer was not a valid message stream ({}): check ANTHROPIC_BASE_URL or "
+                               "the gateway in between",
+                               quoted),
+                   quoted);
+  }
   if (has("timed out") || has("timeout")) {
     return failure(Failure::timed_out,
                    fmt::format("the API did not answer in time ({}): retry, or raise `git config cmtgen.timeout {}`",
@@ -361,7 +369,7 @@ private:
   Generation run(const Request& request)
   {
     const ClaudeLocation location = locate_claude(m_config, m_env);
-    const bool stored_login = fs::exists(credentials_file(m_env));
+    const bool stored_login = stored_login_exists(m_env);
     const CredentialPlan plan = plan_credentials(m_config.auth, m_env, stored_login);
     auto describe = [&](Generation generation) {
       generation.credential_used = plan.used;

@@ -1,6 +1,11 @@
 #include "backend/credentials.hpp"
 
+#include "util/file.hpp"
+
 #include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
 
 namespace cmtgen::backend {
 
@@ -51,6 +56,38 @@ credentials_file(const util::Environment& env)
     return fs::path(*dir) / ".credentials.json";
   }
   return fs::path(env.get("HOME").value_or("")) / ".claude" / ".credentials.json";
+}
+
+bool
+stored_login_exists(const util::Environment& env)
+{
+  std::optional<std::string> text;
+  try {
+    text = util::read_file(credentials_file(env), 1024 * 1024);
+  } catch (const std::exception&) {
+    return false;
+  }
+  if (!text) {
+    return false;
+  }
+  const auto json = nlohmann::json::parse(*text, nullptr, false);
+  if (!json.is_object()) {
+    return false;
+  }
+  const auto oauth = json.find("claudeAiOauth");
+  if (oauth == json.end() || !oauth->is_object()) {
+    return false;
+  }
+  const auto token = oauth->find("accessToken");
+  if (token == oauth->end() || !token->is_string() || token->get<std::string>().empty()) {
+    return false;
+  }
+  const auto scopes = oauth->find("scopes");
+  if (scopes == oauth->end() || !scopes->is_array()) {
+    return false;
+  }
+  return std::any_of(scopes->begin(), scopes->end(),
+                     [](const auto& scope) { return scope.is_string() && scope.template get<std::string>() == "user:inference"; });
 }
 
 CredentialPlan

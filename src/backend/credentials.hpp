@@ -25,7 +25,11 @@ struct CredentialPlan
 // $HOME/.claude/.credentials.json.
 std::filesystem::path credentials_file(const util::Environment& env);
 
-// `stored_login`: whether credentials_file() exists (passed in so this stays pure).
+// Whether credentials_file() holds a login claude would use: a non-empty accessToken with
+// the user:inference scope (what the CLI itself checks).
+bool stored_login_exists(const util::Environment& env);
+
+// `stored_login`: stored_login_exists() (passed in so this stays pure).
 CredentialPlan plan_credentials(Auth mode, const util::Environment& env, bool stored_login);
 
 } // namespace cmtgen::backend
