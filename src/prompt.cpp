@@ -403,10 +403,7 @@ private:
       return patch.header.size() <= available && !patch.truncated ? patch.header : std::string();
     }
     if (m_input.redact) {
-      redact_part(patch.header, prompt);
-      for (auto& hunk : patch.hunks) {
-        redact_part(hunk, prompt);
-      }
+      redact_patch(patch, prompt);
     }
     std::string text = join_patch(patch);
     defuse(text);
@@ -428,11 +425,33 @@ private:
     return text;
   }
 
-  void redact_part(std::string& text, Prompt& prompt) const
+  // Masks the whole file at once, so a key block that spans hunks is seen as one, then
+  // puts the lines back into header and hunks (masking keeps every line in place).
+  static void redact_patch(git::FilePatch& patch, Prompt& prompt)
   {
-    auto masked = redact::mask(text);
+    std::vector<std::size_t> line_counts;
+    std::string whole = patch.header;
+    line_counts.push_back(util::split_lines(patch.header).size());
+    for (const auto& hunk : patch.hunks) {
+      whole += hunk;
+      line_counts.push_back(util::split_lines(hunk).size());
+    }
+    auto masked = redact::mask(whole);
     prompt.redactions += masked.findings.size();
-    text = std::move(masked.text);
+    const auto lines = util::split_lines(masked.text);
+    std::size_t next = 0;
+    auto take = [&](std::size_t count) {
+      std::string part;
+      for (std::size_t i = 0; i < count && next < lines.size(); ++i, ++next) {
+        part.append(lines[next]);
+        part += '\n';
+      }
+      return part;
+    };
+    patch.header = take(line_counts[0]);
+    for (std::size_t i = 0; i < patch.hunks.size(); ++i) {
+      patch.hunks[i] = take(line_counts[i + 1]);
+    }
   }
 
   std::string omitted_note(const std::vector<std::size_t>& budget_omitted, std::size_t room, std::size_t files_cut) const
