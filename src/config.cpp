@@ -157,6 +157,15 @@ setters()
     {"cmtgen.cache", [](Config& c, const Source& s) { c.cache = to_bool(s); }},
     {"core.commentchar", [](Config& c, const Source& s) { c.comment_char = s.value; }},
     {"commit.cleanup", [](Config& c, const Source& s) { c.cleanup = util::to_lower(util::trim(s.value)); }},
+    {"diff.renames",
+     [](Config& c, const Source& s) {
+       const std::string value = util::to_lower(util::trim(s.value));
+       if (value == "copies" || value == "copy") {
+         c.renames = git::Renames::copies;
+       } else {
+         c.renames = to_bool(s) ? git::Renames::renames : git::Renames::off;
+       }
+     }},
   };
   return table;
 }
@@ -167,7 +176,7 @@ apply(Config& config, const Source& source)
   for (const auto& [key, setter] : setters()) {
     if (key == source.key) {
       setter(config, source);
-      if (key != "core.commentchar" && key != "commit.cleanup") {
+      if (key.starts_with("cmtgen.")) {
         config.origins.emplace_back(std::string(key), std::string(source.origin));
       }
       return;
@@ -193,7 +202,7 @@ apply(Config& config, const Source& source)
 const std::vector<std::string>&
 config_prefixes()
 {
-  static const std::vector<std::string> prefixes = {"cmtgen.", "core.commentchar", "commit.cleanup"};
+  static const std::vector<std::string> prefixes = {"cmtgen.", "core.commentchar", "commit.cleanup", "diff.renames"};
   return prefixes;
 }
 

@@ -134,7 +134,7 @@ read_staged(Session& session, git::Base base)
 {
   Staged staged;
   staged.head = session.repo->head();
-  staged.files = session.repo->staged(base);
+  staged.files = session.repo->staged(base, session.config.renames);
   return staged;
 }
 

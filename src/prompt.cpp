@@ -3,6 +3,7 @@
 #include "redact.hpp"
 #include "templates.hpp"
 #include "util/glob.hpp"
+#include "util/log.hpp"
 #include "util/strings.hpp"
 
 #include <fmt/core.h>
@@ -82,6 +83,37 @@ exclusion_reason(const git::FileChange& file, const std::vector<std::string>& us
   return {};
 }
 
+// Paths as git prints them when they hold control characters, quotes or backslashes:
+// C-quoted on one line, so a file name cannot start a line of its own in the prompt.
+std::string
+quote_path(std::string_view path)
+{
+  const bool plain = std::none_of(path.begin(), path.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7f || c == '"' || c == '\\';
+  });
+  if (plain) {
+    return std::string(path);
+  }
+  std::string result = "\"";
+  for (const char c : path) {
+    switch (c) {
+    case '"': result += "\\\""; break;
+    case '\\': result += "\\\\"; break;
+    case '\n': result += "\\n"; break;
+    case '\t': result += "\\t"; break;
+    default:
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        result += fmt::format("\\{:03o}", static_cast<unsigned char>(c));
+      } else {
+        result += c;
+      }
+    }
+  }
+  result += '"';
+  return result;
+}
+
 std::string
 short_oid(const std::string& oid)
 {
@@ -100,10 +132,10 @@ counts(const git::FileChange& file)
 std::string
 summary_line(const git::FileChange& file, const std::string& reason)
 {
-  std::string line = fmt::format("{} {}", git::status_letter(file.status), file.path);
+  std::string line = fmt::format("{} {}", git::status_letter(file.status), quote_path(file.path));
   std::vector<std::string> details;
   if (file.status == git::Status::renamed || file.status == git::Status::copied) {
-    line = fmt::format("{} {} -> {}", git::status_letter(file.status), file.old_path, file.path);
+    line = fmt::format("{} {} -> {}", git::status_letter(file.status), quote_path(file.old_path), quote_path(file.path));
     details.push_back(fmt::format("{}% similar", file.similarity));
   }
   if (file.submodule()) {
@@ -168,7 +200,7 @@ grouped_summary(const std::vector<git::FileChange>& files, std::size_t depth)
     for (const auto& [status, count] : group.statuses) {
       statuses.push_back(fmt::format("{} {}", count, status));
     }
-    text += fmt::format("{} {} file{} ({}), +{} -{}\n", dir, group.files, group.files == 1 ? "" : "s",
+    text += fmt::format("{} {} file{} ({}), +{} -{}\n", quote_path(dir), group.files, group.files == 1 ? "" : "s",
                         util::join(statuses, ", "), group.added, group.removed);
   }
   return text;
@@ -198,10 +230,11 @@ defuse(std::string& text)
 bool
 cut_at_line(std::string& text, std::size_t limit, const std::string& marker)
 {
-  if (limit <= marker.size()) {
+  if (limit <= marker.size() + 1) {
     return false;
   }
-  const auto end = text.rfind('\n', limit - marker.size());
+  // The kept text ends with its newline: position end + 1 bytes, then the marker.
+  const auto end = text.rfind('\n', limit - marker.size() - 1);
   if (end == std::string::npos) {
     return false;
   }
@@ -245,6 +278,8 @@ public:
     const std::size_t room = m_input.max_bytes > fixed ? m_input.max_bytes - fixed : 0;
     const std::size_t note_room = std::min<std::size_t>(room / 8, 1500);
     std::size_t available = room - note_room;
+    CMTGEN_LOG("prompt: template and summary {} bytes, {} for diffs, {} reserved for the note", fixed, available,
+               note_room);
 
     std::vector<std::size_t> order;
     for (std::size_t i = 0; i < m_input.files.size(); ++i) {
@@ -273,7 +308,7 @@ public:
         continue;
       }
       std::string piece = diff_piece(index, available, prompt);
-      if (piece.empty()) {
+      if (piece.empty() || piece.size() > available) {
         budget_omitted.push_back(index);
         continue;
       }
@@ -406,9 +441,8 @@ private:
       redact_patch(patch, prompt);
     }
     std::string text = join_patch(patch);
-    defuse(text);
     const std::string marker =
-      fmt::format("[... the rest of the diff of {} did not fit ...]\n", m_input.files[index].path);
+      fmt::format("[... the rest of the diff of {} did not fit ...]\n", quote_path(m_input.files[index].path));
     bool cut = patch.truncated;
     if (text.size() + (cut ? marker.size() : 0) > available) {
       if (text.size() - patch.hunks.back().size() + marker.size() <= available && patch.hunks.size() > 1) {
@@ -421,6 +455,8 @@ private:
     if (cut && !text.ends_with(marker)) {
       text += marker;
     }
+    // Defusing lengthens the text by 1 byte per closing tag; the final fit check covers it.
+    defuse(text);
     m_cut[index] = cut;
     return text;
   }
@@ -473,7 +509,7 @@ private:
       std::string names;
       std::size_t listed = 0;
       for (const std::size_t index : budget_omitted) {
-        const std::string& path = m_input.files[index].path;
+        const std::string path = quote_path(m_input.files[index].path);
         if (names.size() + path.size() + 64 > room) {
           break;
         }

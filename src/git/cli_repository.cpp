@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 
 #include <charconv>
+#include <system_error>
 #include <map>
 
 namespace cmtgen::git {
@@ -58,6 +59,14 @@ public:
       m_cwd(request.cwd),
       m_max_file_size(request.max_file_size)
   {
+    // git reads a missing GIT_INDEX_FILE as an empty index: everything would look deleted.
+    if (const auto index = m_env.get("GIT_INDEX_FILE"); index && !index->empty()) {
+      const fs::path path = fs::path(*index).is_absolute() ? fs::path(*index) : m_cwd / *index;
+      std::error_code ec;
+      if (!fs::is_regular_file(path, ec)) {
+        throw Error(Failure::git, fmt::format("GIT_INDEX_FILE {} does not exist", path.string()));
+      }
+    }
     const auto dirs = util::split_lines(
       git({"rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir", "--is-bare-repository"}));
     if (dirs.size() < 3) {
@@ -119,14 +128,18 @@ public:
     return show.succeeded() ? show.out : std::string();
   }
 
-  std::vector<FileChange> staged(Base base) override
+  std::vector<FileChange> staged(Base base, Renames renames) override
   {
     m_base = base_revision(base);
+    m_rename_flags = renames == Renames::off       ? std::vector<std::string>{"--no-renames"}
+                     : renames == Renames::copies ? std::vector<std::string>{"-M", "-C"}
+                                                  : std::vector<std::string>{"-M"};
     // core.bigFileThreshold makes git treat larger files as binary without loading them:
     // the same limit as libgit2's max_size on the other path.
     std::vector<std::string> args = {"-c", fmt::format("core.bigFileThreshold={}", m_max_file_size),
-                                     "diff", "--cached", "-z", "--raw", "--numstat", "-M", "-C",
+                                     "diff", "--cached", "-z", "--raw", "--no-abbrev", "--numstat",
                                      "--no-ext-diff", "--no-textconv", "--no-color", "--ignore-submodules=none"};
+    args.insert(args.end(), m_rename_flags.begin(), m_rename_flags.end());
     args.push_back(m_base);
     args.emplace_back("--");
     const std::string output = git(args);
@@ -181,9 +194,12 @@ public:
         }
         if (const auto it = by_path.find(path); it != by_path.end()) {
           FileChange& file = m_files[it->second];
-          file.binary = parts[0] == "-";
-          file.added = parse_count(parts[0]);
-          file.removed = parse_count(parts[1]);
+          // git counts a submodule pointer move as one line out, one line in: it is not text.
+          if (!file.submodule()) {
+            file.binary = parts[0] == "-";
+            file.added = parse_count(parts[0]);
+            file.removed = parse_count(parts[1]);
+          }
         }
       }
     }
@@ -199,8 +215,9 @@ public:
       return result;
     }
     const FileChange& file = m_files[index];
-    std::vector<std::string> args = {"diff", "--cached", "-M", "-C", "--no-ext-diff", "--no-textconv",
-                                     "--no-color", m_base, "--", literal(file.path)};
+    std::vector<std::string> args = {"diff", "--cached", "--no-ext-diff", "--no-textconv", "--no-color"};
+    args.insert(args.end(), m_rename_flags.begin(), m_rename_flags.end());
+    args.insert(args.end(), {m_base, "--", literal(file.path)});
     if (file.old_path != file.path) {
       args.push_back(literal(file.old_path));
     }
@@ -400,6 +417,7 @@ private:
   fs::path m_cwd;
   std::size_t m_max_file_size;
   std::string m_base;
+  std::vector<std::string> m_rename_flags;
   std::vector<FileChange> m_files;
 };
 

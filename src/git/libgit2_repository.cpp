@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <chrono>
 #include <array>
 #include <system_error>
 
@@ -196,6 +197,14 @@ private:
   std::size_t m_used = 0;
 };
 
+// A patch and the blobs it may point into (git_patch_from_blobs does not copy them).
+struct LoadedPatch
+{
+  handle::Blob old_blob;
+  handle::Blob new_blob;
+  handle::Patch patch;
+};
+
 class Libgit2Repository : public Repository
 {
 public:
@@ -277,8 +286,9 @@ public:
     return message ? message : "";
   }
 
-  std::vector<FileChange> staged(Base base) override
+  std::vector<FileChange> staged(Base base, Renames renames) override
   {
+    m_opened = std::chrono::steady_clock::now();
     handle::Tree tree = base_tree(base);
 
     git_diff_options options = GIT_DIFF_OPTIONS_INIT;
@@ -291,8 +301,20 @@ public:
     m_diff.reset(raw);
 
     git_diff_find_options find = GIT_DIFF_FIND_OPTIONS_INIT;
-    find.flags = GIT_DIFF_FIND_RENAMES | GIT_DIFF_FIND_COPIES;
-    check(git_diff_find_similar(m_diff.get(), &find), "finding renames");
+    find.flags = renames == Renames::copies ? GIT_DIFF_FIND_RENAMES | GIT_DIFF_FIND_COPIES : GIT_DIFF_FIND_RENAMES;
+    if (renames != Renames::off && has_large_rename_candidate(renames == Renames::copies)) {
+      // libgit2 loads whole blobs to compare them ("TODO: add max size threshold"): with a
+      // huge added or deleted file, only exact renames are looked for.
+      find.flags |= GIT_DIFF_FIND_EXACT_MATCH_ONLY;
+      CMTGEN_LOG("libgit2: a rename candidate is larger than {} bytes; exact renames only", m_max_file_size);
+    }
+    const auto diffed = std::chrono::steady_clock::now();
+    if (renames != Renames::off) {
+      check(git_diff_find_similar(m_diff.get(), &find), "finding renames");
+    }
+    const auto similar = std::chrono::steady_clock::now();
+    CMTGEN_LOG("libgit2: diff {} ms, renames {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(diffed - m_opened).count(),
+               std::chrono::duration_cast<std::chrono::milliseconds>(similar - diffed).count());
 
     const std::size_t count = git_diff_num_deltas(m_diff.get());
     std::vector<FileChange> files;
@@ -300,6 +322,7 @@ public:
     for (std::size_t i = 0; i < count; ++i) {
       files.push_back(describe(i));
     }
+    CMTGEN_LOG("libgit2: {} files described in {} ms", count, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - similar).count());
     return files;
   }
 
@@ -309,16 +332,14 @@ public:
     if (!m_diff || index >= git_diff_num_deltas(m_diff.get())) {
       return result;
     }
-    git_patch* raw = nullptr;
-    check(git_patch_from_diff(&raw, m_diff.get(), index), "building a patch");
-    handle::Patch patch(raw);
-    if (!patch) {
+    LoadedPatch loaded = make_patch(index);
+    if (!loaded.patch) {
       return result;
     }
 
     HunkCollector collector(result, limit);
     const int rc = git_patch_print(
-      patch.get(),
+      loaded.patch.get(),
       [](const git_diff_delta*, const git_diff_hunk*, const git_diff_line* line, void* payload) {
         return static_cast<HunkCollector*>(payload)->add(*line);
       },
@@ -336,6 +357,69 @@ public:
   }
 
 private:
+  LoadedPatch make_patch(std::size_t index)
+  {
+    LoadedPatch loaded;
+    const git_diff_delta* delta = git_diff_get_delta(m_diff.get(), index);
+    git_patch* raw = nullptr;
+    // libgit2 gives a type change (file <-> symlink) no hunks; git shows the content change.
+    if (delta->status == GIT_DELTA_TYPECHANGE && delta->old_file.mode != GIT_FILEMODE_COMMIT
+        && delta->new_file.mode != GIT_FILEMODE_COMMIT && blob_size(delta->old_file.id) <= m_max_file_size
+        && blob_size(delta->new_file.id) <= m_max_file_size) {
+      git_blob* old_blob = nullptr;
+      git_blob* new_blob = nullptr;
+      check(git_blob_lookup(&old_blob, m_repo.get(), &delta->old_file.id), "reading a blob");
+      loaded.old_blob.reset(old_blob);
+      check(git_blob_lookup(&new_blob, m_repo.get(), &delta->new_file.id), "reading a blob");
+      loaded.new_blob.reset(new_blob);
+      git_diff_options options = GIT_DIFF_OPTIONS_INIT;
+      options.max_size = static_cast<git_off_t>(m_max_file_size);
+      check(git_patch_from_blobs(&raw, old_blob, delta->old_file.path, new_blob, delta->new_file.path, &options),
+            "building a patch");
+    } else {
+      check(git_patch_from_diff(&raw, m_diff.get(), index), "building a patch");
+    }
+    loaded.patch.reset(raw);
+    return loaded;
+  }
+
+  // The size of a blob from its header: the content is not inflated.
+  std::uint64_t blob_size(const git_oid& oid)
+  {
+    if (!m_odb) {
+      git_odb* raw = nullptr;
+      check(git_repository_odb(&raw, m_repo.get()), "opening the object database");
+      m_odb.reset(raw);
+    }
+    std::size_t size = 0;
+    git_object_t type = GIT_OBJECT_INVALID;
+    if (git_odb_read_header(&size, &type, m_odb.get(), &oid) < 0) {
+      return 0;
+    }
+    return size;
+  }
+
+  // Whether rename (or copy) detection would have to compare a blob above the size limit:
+  // an added file with a possible source (a deleted file; with copies, also a modified one).
+  bool has_large_rename_candidate(bool copies)
+  {
+    bool added = false;
+    bool source = false;
+    bool large = false;
+    const std::size_t count = git_diff_num_deltas(m_diff.get());
+    for (std::size_t i = 0; i < count; ++i) {
+      const git_diff_delta* delta = git_diff_get_delta(m_diff.get(), i);
+      if (delta->status == GIT_DELTA_ADDED) {
+        added = true;
+        large = large || static_cast<std::uint64_t>(delta->new_file.size) > m_max_file_size;
+      } else if (delta->status == GIT_DELTA_DELETED || (copies && delta->status == GIT_DELTA_MODIFIED)) {
+        source = true;
+        large = large || blob_size(delta->old_file.id) > m_max_file_size;
+      }
+    }
+    return added && source && large;
+  }
+
   handle::Tree base_tree(Base base)
   {
     const char* spec = base == Base::head ? "HEAD^{tree}" : "HEAD^^{tree}";
@@ -371,9 +455,14 @@ private:
 
     // The patch loads both blobs (below max_size) and counts lines; it is freed at once so
     // memory stays flat however many files changed.
-    git_patch* raw = nullptr;
-    if (git_patch_from_diff(&raw, m_diff.get(), index) == 0 && raw) {
-      handle::Patch patch(raw);
+    LoadedPatch made;
+    try {
+      made = make_patch(index);
+    } catch (const Error& e) {
+      CMTGEN_LOG("no patch for {}: {}", file.path, e.what());
+    }
+    if (made.patch) {
+      const handle::Patch& patch = made.patch;
       const git_diff_delta* loaded = git_patch_get_delta(patch.get());
       file.old_size = static_cast<std::uint64_t>(loaded->old_file.size);
       file.new_size = static_cast<std::uint64_t>(loaded->new_file.size);
@@ -388,8 +477,6 @@ private:
           file.removed = static_cast<std::int64_t>(deletions);
         }
       }
-    } else {
-      CMTGEN_LOG("no patch for {}: {}", file.path, git_error_last() ? git_error_last()->message : "?");
     }
     if (file.no_diff && !file.too_large) {
       file.binary = true;
@@ -417,9 +504,20 @@ private:
   handle::Repository m_repo;
   handle::Index m_index;
   handle::Diff m_diff;
+  handle::Odb m_odb;
+  std::chrono::steady_clock::time_point m_opened;
   util::Environment m_env;
   std::size_t m_max_file_size;
 };
+
+void
+readable(int rc, std::string_view what)
+{
+  if (rc < 0) {
+    const git_error* error = git_error_last();
+    throw Unreadable(fmt::format("{}: {}", what, error && error->message ? error->message : "unknown libgit2 error"));
+  }
+}
 
 } // namespace
 
@@ -436,8 +534,8 @@ open_with_libgit2(const OpenRequest& request)
   const auto git_dir = request.env.get("GIT_DIR");
   if (git_dir && !git_dir->empty()) {
     const fs::path path = absolute_from(request.cwd, *git_dir);
-    check(git_repository_open_ext(&raw_repo, path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr),
-          fmt::format("opening the repository at {}", path.string()));
+    readable(git_repository_open_ext(&raw_repo, path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr),
+             fmt::format("opening the repository at {}", path.string()));
   } else {
     const auto ceiling = request.env.get("GIT_CEILING_DIRECTORIES");
     const unsigned flags = request.env.has_value("GIT_DISCOVERY_ACROSS_FILESYSTEM") ? GIT_REPOSITORY_OPEN_CROSS_FS : 0;
@@ -445,7 +543,7 @@ open_with_libgit2(const OpenRequest& request)
     if (rc == GIT_ENOTFOUND) {
       throw Error(Failure::git, fmt::format("not a git repository (or any parent up to /): {}", request.cwd.string()));
     }
-    check(rc, "opening the repository");
+    readable(rc, "opening the repository");
   }
   handle::Repository repo(raw_repo);
 
@@ -464,9 +562,9 @@ open_with_libgit2(const OpenRequest& request)
     if (!is_file(path)) {
       throw Error(Failure::git, fmt::format("GIT_INDEX_FILE {} does not exist", path.string()));
     }
-    check(git_index_open(&raw_index, path.c_str()), fmt::format("reading the index {}", path.string()));
+    readable(git_index_open(&raw_index, path.c_str()), fmt::format("reading the index {}", path.string()));
   } else {
-    check(git_repository_index(&raw_index, repo.get()), "reading the index");
+    readable(git_repository_index(&raw_index, repo.get()), "reading the index");
   }
   handle::Index index(raw_index);
 
@@ -475,7 +573,7 @@ open_with_libgit2(const OpenRequest& request)
   const std::size_t entries = git_index_entrycount(index.get());
   for (std::size_t i = 0; i < entries; ++i) {
     if (git_index_get_byindex(index.get(), i)->mode == GIT_FILEMODE_TREE) {
-      throw Error(Failure::git, "the index is a sparse index");
+      throw Unreadable("the index is a sparse index");
     }
   }
   return std::make_unique<Libgit2Repository>(std::move(repo), std::move(index), request);

@@ -10,7 +10,7 @@ open_repository(const OpenRequest& request)
 {
   try {
     return open_with_libgit2(request);
-  } catch (const Error& e) {
+  } catch (const Unreadable& e) {
     // libgit2 1.5.1 refuses split and sparse indexes, SHA-256 repositories and some
     // extensions that git reads fine; git itself honours the hook's environment exactly.
     CMTGEN_LOG("libgit2 cannot read the repository ({}); falling back to `git diff --cached`", e.what());

@@ -2,14 +2,24 @@
 
 // The two readers behind open_repository(). Internal to git/.
 
+#include "error.hpp"
 #include "git/repository.hpp"
 
 #include <memory>
 
 namespace cmtgen::git {
 
-// Reads with libgit2. Throws Error(Failure::git) when libgit2 cannot open the repository
-// or read its index (split index, sparse index, SHA-256, refused extensions).
+// libgit2 cannot read this repository or its index although git can (split or sparse
+// index, SHA-256, an extension it refuses): the one error that sends open_repository() to
+// the git CLI. Anything else (no repository, a missing GIT_INDEX_FILE) is final.
+class Unreadable : public Error
+{
+public:
+  explicit Unreadable(const std::string& message) : Error(Failure::git, message) {}
+};
+
+// Reads with libgit2. Throws Unreadable when libgit2 cannot open the repository or read its
+// index, Error(Failure::git) when there is no repository or no index to read.
 std::unique_ptr<Repository> open_with_libgit2(const OpenRequest& request);
 
 // Reads by running git, which honours the hook's environment. Throws Error(Failure::git)

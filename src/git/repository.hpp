@@ -25,6 +25,9 @@ struct ConfigEntry
   std::string origin; // "global config", "git -c", ...
 };
 
+// Rename detection, as git's diff.renames: false, true (the default), "copies".
+enum class Renames { off, renames, copies };
+
 enum class Base {
   head,        // HEAD's tree, or nothing on an unborn branch: a normal commit
   head_parent, // HEAD's first parent, or nothing for a root commit: --amend
@@ -54,9 +57,9 @@ public:
   // Subjects of the last `count` first-parent commits from HEAD, newest first.
   virtual std::vector<std::string> recent_subjects(std::size_t count) = 0;
 
-  // The change from `base` to the index, in git's order (sorted by path), renames and
-  // copies found. Line counts and binary flags are filled in.
-  virtual std::vector<FileChange> staged(Base base) = 0;
+  // The change from `base` to the index, in git's order (sorted by path), renames (and
+  // copies) found as `renames` says. Line counts and binary flags are filled in.
+  virtual std::vector<FileChange> staged(Base base, Renames renames) = 0;
 
   // Patch of files[index] from the last staged() call, hunks added until `limit` bytes.
   virtual FilePatch patch(std::size_t index, std::size_t limit) = 0;
