@@ -2,7 +2,6 @@
 
 #include "commands.hpp"
 #include "error.hpp"
-#include "git/handles.hpp"
 #include "util/strings.hpp"
 
 #include <CLI/CLI.hpp>
@@ -182,7 +181,6 @@ dispatch(int argc, char** argv)
 int
 main(int argc, char** argv)
 {
-  git::Library libgit2;
   const std::string_view program = argc > 0 ? argv[0] : "cmtgen";
   const auto slash = program.rfind('/');
   const std::string_view name = slash == std::string_view::npos ? program : program.substr(slash + 1);

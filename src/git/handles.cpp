@@ -27,4 +27,10 @@ Library::~Library()
   git_libgit2_shutdown();
 }
 
+void
+library()
+{
+  static const Library instance;
+}
+
 } // namespace cmtgen::git

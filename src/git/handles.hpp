@@ -38,7 +38,9 @@ using Odb = std::unique_ptr<git_odb, Deleter<git_odb_free>>;
 // Throws cmtgen::Error(Failure::git) with "<what>: <libgit2 message>" when rc < 0.
 void check(int rc, std::string_view what);
 
-// libgit2 init/shutdown for the lifetime of main.
+// libgit2 init/shutdown. init costs milliseconds (it loads the system's CA bundle for
+// HTTPS), so it happens on first use, never on the hook's skip path: call library() before
+// any other libgit2 function. Shutdown runs at exit.
 class Library
 {
 public:
@@ -47,5 +49,7 @@ public:
   Library(const Library&) = delete;
   Library& operator=(const Library&) = delete;
 };
+
+void library();
 
 } // namespace cmtgen::git

@@ -524,6 +524,7 @@ readable(int rc, std::string_view what)
 std::unique_ptr<Repository>
 open_with_libgit2(const OpenRequest& request)
 {
+  library();
   if (request.trust_ownership) {
     // git checked safe.directory before running the hook; libgit2 would refuse a
     // foreign-owned repository that git accepted through safe.directory=*.
@@ -582,6 +583,7 @@ open_with_libgit2(const OpenRequest& request)
 std::vector<ConfigEntry>
 global_config(const util::Environment& env, const std::vector<std::string>& prefixes)
 {
+  library();
   handle::Config config = open_config(env, nullptr, {}, {});
   return read_entries(config.get(), env, prefixes);
 }
