@@ -185,9 +185,11 @@ main(int argc, char** argv)
   const auto slash = program.rfind('/');
   const std::string_view name = slash == std::string_view::npos ? program : program.substr(slash + 1);
 
-  // As a symlinked hook (.git/hooks/prepare-commit-msg -> cmtgen), or `cmtgen hook ...`.
-  if (name == "prepare-commit-msg" || (argc > 1 && std::string_view(argv[1]) == "hook")) {
-    const int first = name == "prepare-commit-msg" ? 1 : 2;
+  // As a symlinked hook (.git/hooks/prepare-commit-msg -> cmtgen, also when another tool
+  // renamed it, e.g. prepare-commit-msg.cmtgen-chained), or `cmtgen hook ...`.
+  const bool as_hook = name.starts_with("prepare-commit-msg");
+  if (as_hook || (argc > 1 && std::string_view(argv[1]) == "hook")) {
+    const int first = as_hook ? 1 : 2;
     return hook_main(std::vector<std::string>(argv + first, argv + argc));
   }
 

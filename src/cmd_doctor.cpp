@@ -104,6 +104,9 @@ check_hook(const Context& context, Report& report)
     report.line(Mark::fail, fmt::format("hook: {} belongs to another tool: run `cmtgen install` to chain it",
                                         location.file.string()));
     return;
+  case hooks::State::symlink:
+    report.line(Mark::ok, fmt::format("hook: {} is a symlink to {}", location.file.string(), inspection.binary.string()));
+    return;
   case hooks::State::ours:
     break;
   }

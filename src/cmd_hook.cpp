@@ -13,7 +13,11 @@
 
 #include <fmt/core.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <system_error>
 
 namespace cmtgen {
@@ -53,6 +57,42 @@ sequencer_in_progress(const git::Repository& repo)
     }
   }
   return false;
+}
+
+// `--amend` and `-c HEAD` reach the hook identically ("commit HEAD", editor mode). The
+// git process that runs the hook knows which: look at its command line (Linux /proc; an
+// ancestor a few levels up, the shim and shells sit in between). nullopt when unknown.
+std::optional<bool>
+git_was_asked_to_amend()
+{
+  pid_t pid = ::getppid();
+  for (int level = 0; level < 6 && pid > 1; ++level) {
+    std::optional<std::string> cmdline;
+    std::optional<std::string> status;
+    try {
+      cmdline = util::read_file(fmt::format("/proc/{}/cmdline", pid), 1024 * 1024);
+      status = util::read_file(fmt::format("/proc/{}/status", pid), 64 * 1024);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    if (!cmdline || !status) {
+      return std::nullopt;
+    }
+    const auto args = util::split(*cmdline, '\0');
+    const std::string_view program = args.empty() ? "" : args.front();
+    if (program == "git" || program.ends_with("/git")) {
+      // git accepts any unambiguous prefix of a long option: --am, --ame, --amen, --amend.
+      return std::any_of(args.begin() + 1, args.end(), [](std::string_view arg) {
+        return arg.size() >= 4 && std::string_view("--amend").starts_with(arg);
+      });
+    }
+    const auto ppid = status->find("\nPPid:");
+    if (ppid == std::string::npos) {
+      return std::nullopt;
+    }
+    pid = static_cast<pid_t>(std::atoi(status->c_str() + ppid + 6));
+  }
+  return std::nullopt;
 }
 
 // The message --amend put in the file: what comes before git's first comment line.
@@ -112,7 +152,7 @@ public:
       // Only `--amend` (git passes "HEAD") and only when asked for; never while a
       // rebase/cherry-pick replays commits (a reword is the user writing a message).
       if (m_session.config.amend != AmendMode::regenerate || m_args.commit != "HEAD"
-          || sequencer_in_progress(*m_session.repo)) {
+          || sequencer_in_progress(*m_session.repo) || !git_was_asked_to_amend().value_or(true)) {
         return 0;
       }
     }
@@ -137,7 +177,7 @@ private:
     }
     m_content = read_message_file();
     m_layout = message::analyze(*m_content, m_session.config.comment_char);
-    m_comments = message::comments_are_stripped(m_editor, m_session.config.cleanup);
+    m_comments = message::comments_are_stripped(m_editor, m_session.config.cleanup, m_layout);
 
     std::string previous;
     std::string rest = *m_content;
@@ -210,7 +250,8 @@ private:
         fmt::print(stderr, "cmtgen: {}: {} (wrote an offline draft instead)\n", failure_name(generation.failure),
                    generation.diagnosis);
         log("fallback", failure_name(generation.failure), generation.diagnosis);
-        return m_session.config.on_error == OnError::abort ? 1 : 0;
+        // The commit has a message the user asked for as the fallback: nothing to abort.
+        return 0;
       }
     }
     return fail(generation.failure, generation.diagnosis, m_content);

@@ -128,6 +128,9 @@ run_install(const Context& context, bool force)
     }
     did = fmt::format("installed {} (the existing hook was moved to {} and still runs, after cmtgen)",
                       location.file.string(), chained_path(location).filename().string());
+  } else if (before.state == hooks::State::symlink) {
+    did = fmt::format("replaced the symlink {} -> {} with the hook shim", location.file.string(),
+                      before.binary.string());
   } else if (before.state == hooks::State::ours) {
     const auto current = util::read_file(location.file);
     if (current && *current == text && before.executable) {
@@ -176,12 +179,29 @@ run_uninstall(const Context& context)
       fmt::print("removed cmtgen from {}\n", location.husky_file.string());
       removed = true;
     }
+    // .husky/_ belongs to husky: its prepare-commit-msg is husky's runner, not cmtgen's.
+    if (location.husky) {
+      if (!removed) {
+        fmt::print("cmtgen is not installed in this repository ({} does not call it)\n",
+                   location.husky_file.string());
+      }
+      return 0;
+    }
   }
 
   const hooks::Inspection inspection = hooks::inspect(location);
   if (inspection.state == hooks::State::foreign) {
     throw Error(Failure::install,
                 fmt::format("{} is not cmtgen's hook; leaving it alone", location.file.string()));
+  }
+  if (inspection.state == hooks::State::symlink) {
+    std::error_code ec;
+    fs::remove(location.file, ec);
+    if (ec) {
+      throw Error(Failure::install, fmt::format("cannot remove {}: {}", location.file.string(), ec.message()));
+    }
+    fmt::print("removed {} (a symlink to {})\n", location.file.string(), inspection.binary.string());
+    removed = true;
   }
   if (inspection.state == hooks::State::ours) {
     std::error_code ec;

@@ -104,6 +104,17 @@ inspect(const Location& location)
     return inspection;
   }
   inspection.executable = ::access(location.file.c_str(), X_OK) == 0;
+  std::error_code ec;
+  if (fs::is_symlink(location.file, ec)) {
+    // `ln -s $(which cmtgen) .git/hooks/prepare-commit-msg` makes cmtgen the hook itself;
+    // chaining it behind the shim would run it twice.
+    const fs::path target = fs::canonical(location.file, ec);
+    if (!ec && (target.filename() == "cmtgen" || fs::equivalent(target, self_path(), ec))) {
+      inspection.state = State::symlink;
+      inspection.binary = target;
+      return inspection;
+    }
+  }
   std::optional<std::string> content;
   try {
     content = util::read_file(location.file, 1024 * 1024);

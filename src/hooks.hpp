@@ -41,6 +41,7 @@ Location locate(const Context& context);
 enum class State {
   missing, // no prepare-commit-msg
   ours,    // cmtgen's shim
+  symlink, // a symlink to a cmtgen binary (the argv[0] = prepare-commit-msg setup)
   foreign, // someone else's hook
 };
 

@@ -178,7 +178,10 @@ FileLayout
 analyze(std::string_view content, std::string_view configured)
 {
   FileLayout layout;
-  for (const auto line : util::split_lines(content)) {
+  bool please_enter = false;
+  const auto lines = util::split_lines(content);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string_view line = lines[i];
     if (line.size() < 3) {
       continue;
     }
@@ -187,17 +190,52 @@ analyze(std::string_view content, std::string_view configured)
       layout.has_scissors = true;
       layout.comment_char = line.front();
       layout.comment_char_known = true;
+    } else if (rest.starts_with(" Please enter the commit message")) {
+      please_enter = true;
+      // git wraps the sentence: "... Lines starting\n# with '#' will be ignored, ...".
+      const std::string sentence = std::string(rest) + (i + 1 < lines.size() ? std::string(lines[i + 1]) : "");
+      if (util::contains(sentence, "will be ignored")) {
+        layout.cleanup = CleanupHint::strip;
+      } else if (util::contains(sentence, "will be kept")) {
+        layout.cleanup = CleanupHint::keep;
+      }
+      if (!layout.comment_char_known) {
+        layout.comment_char = line.front();
+        layout.comment_char_known = true;
+      }
     } else if (!layout.comment_char_known
-               && (rest.starts_with(" Please enter the commit message") || rest.starts_with(" On branch ")
-                   || rest.starts_with(" HEAD detached") || rest.starts_with(" Changes to be committed:"))) {
+               && (rest.starts_with(" On branch ") || rest.starts_with(" HEAD detached")
+                   || rest.starts_with(" Changes to be committed:"))) {
       layout.comment_char = line.front();
       layout.comment_char_known = true;
     }
   }
-  if (!layout.comment_char_known) {
-    const std::string_view value = util::trim(configured);
-    if (!value.empty() && util::to_lower(value) != "auto") {
-      layout.comment_char = value.front();
+  // --cleanup=scissors puts the cut line where the "Please enter" text would be.
+  if (layout.has_scissors && !please_enter && util::contains(content, " Do not modify or remove the line above.")) {
+    layout.cleanup = CleanupHint::scissors;
+  }
+  if (layout.comment_char_known) {
+    return layout;
+  }
+  const std::string_view value = util::trim(configured);
+  if (value.size() == 1) {
+    layout.comment_char = value.front();
+    return layout;
+  }
+  if (util::to_lower(value) == "auto") {
+    // git chose a character no line of the message starts with; its own comment block
+    // (status, translated or not) then starts every line with it.
+    constexpr std::string_view k_candidates = "#;@!$%^&|:";
+    std::size_t best = 0;
+    for (const char candidate : k_candidates) {
+      std::size_t count = 0;
+      for (const auto line : util::split_lines(content)) {
+        count += !line.empty() && line.front() == candidate ? 1U : 0U;
+      }
+      if (count > best) {
+        best = count;
+        layout.comment_char = candidate;
+      }
     }
   }
   return layout;
@@ -207,6 +245,18 @@ bool
 comments_are_stripped(bool editor, std::string_view cleanup)
 {
   return editor && (cleanup.empty() || cleanup == "default" || cleanup == "strip");
+}
+
+bool
+comments_are_stripped(bool editor, std::string_view configured_cleanup, const FileLayout& layout)
+{
+  switch (layout.cleanup) {
+  case CleanupHint::strip: return editor;
+  case CleanupHint::keep:
+  case CleanupHint::scissors: return false;
+  case CleanupHint::unknown: break;
+  }
+  return comments_are_stripped(editor, configured_cleanup);
 }
 
 std::string

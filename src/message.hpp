@@ -17,22 +17,36 @@ constexpr std::string_view k_candidate_separator = "=====";
 // element when nothing usable remains.
 std::vector<std::string> clean_reply(std::string_view raw);
 
+// The cleanup mode git's own text in the file reveals (`git commit --cleanup=...` is not
+// visible anywhere else to a hook).
+enum class CleanupHint {
+  unknown,  // no English git text found (translated git, commit.status=false)
+  strip,    // "Lines starting with '#' will be ignored"
+  keep,     // "... will be kept" (whitespace, verbatim)
+  scissors, // a cut line without the "Please enter" text
+};
+
 // What git wrote into the message file before the hook ran.
 struct FileLayout
 {
   char comment_char = '#';
   bool comment_char_known = false; // found from git's own lines in the file
   bool has_scissors = false;
+  CleanupHint cleanup = CleanupHint::unknown;
 };
 
-// Detects the comment character from git's lines (the scissors line or the "Please enter
-// the commit message" line), falling back to `configured` (core.commentChar; "auto" or
-// empty means '#').
+// Detects the comment character: from git's own English lines or the (untranslated)
+// scissors line; else `configured` (core.commentChar, including `git -c`) when it is one
+// character; else, for "auto", the candidate git picks from ("#;@!$%^&|:") that starts the
+// most lines; else '#'.
 FileLayout analyze(std::string_view content, std::string_view configured);
 
 // Whether comment lines written into the file would be removed by git: only in editor
-// mode with cleanup default/strip (and not when the cleanup is unknown-verbatim).
+// mode with cleanup default/strip.
 bool comments_are_stripped(bool editor, std::string_view cleanup);
+
+// The same, trusting what the file says about the cleanup mode over the configured one.
+bool comments_are_stripped(bool editor, std::string_view configured_cleanup, const FileLayout& layout);
 
 struct Insertion
 {
