@@ -144,3 +144,68 @@ class Scenario(unittest.TestCase):
 
 def main():
     unittest.main(verbosity=2)
+
+
+# --- helpers for the hook and install suites (test_hook.py, test_install.py) ----------
+
+HOOK_MARKER = "# cmtgen prepare-commit-msg hook"
+SCISSORS = "------------------------ >8 ------------------------"
+
+
+class HookScenario(Scenario):
+    """Scenario plus what the hook suites need: installing, committing, reading the record."""
+
+    def hooks_dir(self, repo, env=None):
+        out = self.git(repo, "rev-parse", "--path-format=absolute", "--git-path", "hooks", env=env).stdout
+        return Path(out.strip())
+
+    def install(self, repo, *args, env=None):
+        result = self.cmtgen(repo, "install", *args, env=env)
+        self.assertEqual(result.returncode, 0, f"install failed:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def hooked_repo(self, name="repo", files=None):
+        repo = self.make_repo(name, files)
+        self.install(repo)
+        return repo
+
+    def editor_writing(self, text, name="editor-saw"):
+        """A GIT_EDITOR that records what git showed and then puts `text` on top of the file,
+        as a user typing a message would."""
+        seen = self.root / name
+        typed = self.root / (name + ".typed")
+        typed.write_text(text + "\n")
+        q = shlex.quote
+        return (f'f() {{ cp "$1" {q(str(seen))}; cat {q(str(typed))} "$1" > "$1.new" && mv "$1.new" "$1"; }}; f',
+                seen)
+
+    def model_calls(self):
+        """The `claude -p` calls (the hook never needs any other kind)."""
+        return [c for c in self.claude_calls() if c.get("kind") == "print"]
+
+    def prompts(self):
+        return [c.get("stdin") or "" for c in self.model_calls()]
+
+    def message(self, repo, rev="HEAD"):
+        """The commit message without git log's trailing newlines."""
+        return self.head_message(repo, rev).rstrip("\n")
+
+    def git_dir(self, repo, common=False, env=None):
+        what = "--git-common-dir" if common else "--git-dir"
+        out = self.git(repo, "rev-parse", "--path-format=absolute", what, env=env).stdout
+        return Path(out.strip())
+
+    def runs_log(self, repo, env=None):
+        """<common git dir>/cmtgen/runs.log as lists of tab-separated fields."""
+        path = self.git_dir(repo, common=True, env=env) / "cmtgen" / "runs.log"
+        if not path.exists():
+            return []
+        return [line.split("\t") for line in path.read_text().splitlines() if line]
+
+    @staticmethod
+    def cmtgen_lines(stderr):
+        return [line for line in stderr.splitlines() if line.startswith("cmtgen: ")]
+
+    def files_in_commit(self, repo, rev="HEAD"):
+        out = self.git(repo, "show", "--format=", "--name-only", rev).stdout
+        return sorted(line for line in out.splitlines() if line)
