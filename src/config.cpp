@@ -8,6 +8,7 @@
 #include <array>
 #include <charconv>
 #include <functional>
+#include <limits>
 
 namespace cmtgen {
 
@@ -227,6 +228,9 @@ parse_size(std::string_view text)
     factor = 1024 * 1024 * 1024;
   } else if (!unit.empty()) {
     return std::nullopt;
+  }
+  if (value > std::numeric_limits<std::size_t>::max() / factor) {
+    return std::nullopt; // git says "out of range"
   }
   return value * factor;
 }

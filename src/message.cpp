@@ -37,27 +37,6 @@ is_fence(std::string_view line)
   return line.starts_with("```") || line.starts_with("~~~");
 }
 
-// The content of the first fenced block, when the reply has one: models wrap messages in
-// ``` despite being told not to, often after a sentence of introduction.
-std::string
-unfence(const std::string& text)
-{
-  const auto lines = util::split_lines(text);
-  const auto open = std::find_if(lines.begin(), lines.end(), is_fence);
-  if (open == lines.end()) {
-    return text;
-  }
-  const auto close = std::find_if(open + 1, lines.end(), is_fence);
-  // Text before the fence must look like an introduction, not like a message of its own
-  // that happens to contain a code block.
-  const std::string before = util::join(std::vector<std::string>(lines.begin(), open), "\n");
-  if (!util::trim(before).empty() && !util::trim_right(before).ends_with(':')) {
-    return text;
-  }
-  std::vector<std::string> inside(open + 1, close);
-  return util::join(inside, "\n");
-}
-
 bool
 is_preamble(std::string_view line)
 {
@@ -72,6 +51,32 @@ is_preamble(std::string_view line)
                      && (util::contains(lower, "commit message") || util::contains(lower, "suggested")
                          || util::contains(lower, "proposed"));
   return (polite && (lower.ends_with(':') || util::contains(lower, "commit message"))) || label;
+}
+
+// The content of the first fenced block, when the reply has one: models wrap messages in
+// ``` despite being told not to, often after a sentence of introduction.
+std::string
+unfence(const std::string& text)
+{
+  const auto lines = util::split_lines(text);
+  const auto open = std::find_if(lines.begin(), lines.end(), is_fence);
+  if (open == lines.end()) {
+    return text;
+  }
+  const auto close = std::find_if(open + 1, lines.end(), is_fence);
+  // Text before the fence must be one line of introduction ("Here is the message:"), not
+  // a message of its own whose body happens to contain a code block.
+  std::vector<std::string> before;
+  for (auto it = lines.begin(); it != open; ++it) {
+    if (!util::trim(*it).empty()) {
+      before.emplace_back(util::trim(*it));
+    }
+  }
+  if (!before.empty() && (before.size() > 1 || !is_preamble(before.front()))) {
+    return text;
+  }
+  std::vector<std::string> inside(open + 1, close);
+  return util::join(inside, "\n");
 }
 
 // "Option 1:", "Alternative 2", "1." lines that number alternatives.

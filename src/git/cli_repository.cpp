@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 
 #include <charconv>
+#include <utility>
 #include <system_error>
 #include <map>
 
@@ -67,8 +68,9 @@ public:
         throw Error(Failure::git, fmt::format("GIT_INDEX_FILE {} does not exist", path.string()));
       }
     }
-    const auto dirs = util::split_lines(
-      git({"rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir", "--is-bare-repository"}));
+    const std::string rev_parse =
+      git({"rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir", "--is-bare-repository"});
+    const auto dirs = util::split_lines(rev_parse);
     if (dirs.size() < 3) {
       throw Error(Failure::git, "git rev-parse gave no git directory");
     }
@@ -228,8 +230,12 @@ public:
       throw Error(Failure::git, fmt::format("git diff failed: {}", util::trim(diff.err)));
     }
     std::size_t used = 0;
+    bool first_header = true;
     for (const auto line : util::split_lines(diff.out)) {
-      if (line.starts_with("@@")) {
+      // A type change prints two blocks (deletion, then addition): the second block's
+      // header starts a piece of its own, never the tail of a hunk.
+      const bool block = line.starts_with("diff --git ") && !std::exchange(first_header, false);
+      if (line.starts_with("@@") || block) {
         if (!result.hunks.empty()) {
           used += result.hunks.back().size();
         }

@@ -42,9 +42,10 @@ read_quoted(std::string_view text, std::size_t& pos)
     }
     word.append(text.substr(pos, end - pos));
     pos = end + 1;
-    // '\'' continues the word with a literal quote.
-    if (text.substr(pos, 3) == "\\''") {
-      word += '\'';
+    // '\'' and '\!' continue the word with a literal quote or '!' (git's sq_quote_buf
+    // escapes both).
+    if (text.substr(pos, 3) == "\\''" || text.substr(pos, 3) == "\\!'") {
+      word += text[pos + 1];
       pos += 3;
       continue;
     }

@@ -212,6 +212,7 @@ public:
     : m_repo(std::move(repo)),
       m_index(std::move(index)),
       m_env(request.env),
+      m_request(request),
       m_max_file_size(request.max_file_size)
   {
     m_git_dir = fs::path(git_repository_path(m_repo.get())).lexically_normal();
@@ -221,7 +222,7 @@ public:
     }
   }
 
-  std::string_view reader() const override { return "libgit2"; }
+  std::string_view reader() const override { return m_delegate ? m_delegate->reader() : "libgit2"; }
 
   Head head() override
   {
@@ -300,14 +301,17 @@ public:
           "comparing HEAD with the index");
     m_diff.reset(raw);
 
+    if (renames != Renames::off && has_large_rename_candidate(renames == Renames::copies)) {
+      // libgit2's rename search loads whole blobs ("TODO: add max size threshold"); git's
+      // does not. This rare change goes to git so memory stays bounded and renames match.
+      CMTGEN_LOG("libgit2: a rename candidate is larger than {} bytes; reading the change with git",
+                 m_max_file_size);
+      m_diff.reset();
+      m_delegate = open_with_cli(m_request);
+      return m_delegate->staged(base, renames);
+    }
     git_diff_find_options find = GIT_DIFF_FIND_OPTIONS_INIT;
     find.flags = renames == Renames::copies ? GIT_DIFF_FIND_RENAMES | GIT_DIFF_FIND_COPIES : GIT_DIFF_FIND_RENAMES;
-    if (renames != Renames::off && has_large_rename_candidate(renames == Renames::copies)) {
-      // libgit2 loads whole blobs to compare them ("TODO: add max size threshold"): with a
-      // huge added or deleted file, only exact renames are looked for.
-      find.flags |= GIT_DIFF_FIND_EXACT_MATCH_ONLY;
-      CMTGEN_LOG("libgit2: a rename candidate is larger than {} bytes; exact renames only", m_max_file_size);
-    }
     const auto diffed = std::chrono::steady_clock::now();
     if (renames != Renames::off) {
       check(git_diff_find_similar(m_diff.get(), &find), "finding renames");
@@ -328,6 +332,9 @@ public:
 
   FilePatch patch(std::size_t index, std::size_t limit) override
   {
+    if (m_delegate) {
+      return m_delegate->patch(index, limit);
+    }
     FilePatch result;
     if (!m_diff || index >= git_diff_num_deltas(m_diff.get())) {
       return result;
@@ -507,6 +514,8 @@ private:
   handle::Odb m_odb;
   std::chrono::steady_clock::time_point m_opened;
   util::Environment m_env;
+  OpenRequest m_request;
+  std::unique_ptr<Repository> m_delegate; // the git CLI reader, for changes libgit2 reads badly
   std::size_t m_max_file_size;
 };
 
