@@ -182,6 +182,35 @@ shell_quote(std::string_view word)
 }
 
 std::string
+c_quote(std::string_view path)
+{
+  const bool plain = std::none_of(path.begin(), path.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7f || c == '"' || c == '\\';
+  });
+  if (plain) {
+    return std::string(path);
+  }
+  std::string result = "\"";
+  for (const char c : path) {
+    switch (c) {
+    case '"': result += "\\\""; break;
+    case '\\': result += "\\\\"; break;
+    case '\n': result += "\\n"; break;
+    case '\t': result += "\\t"; break;
+    default:
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        result += fmt::format("\\{:03o}", static_cast<unsigned char>(c));
+      } else {
+        result += c;
+      }
+    }
+  }
+  result += '"';
+  return result;
+}
+
+std::string
 human_size(std::uint64_t bytes)
 {
   constexpr std::array<const char*, 4> k_units = {"KiB", "MiB", "GiB", "TiB"};

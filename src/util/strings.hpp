@@ -31,6 +31,10 @@ std::optional<std::vector<std::string>> shell_split(std::string_view line);
 // Quotes one word for display or for a sh script: 'it'\''s'.
 std::string shell_quote(std::string_view word);
 
+// A path as git prints it: as is, or C-quoted in double quotes when it holds control
+// characters, a double quote or a backslash (so it can never start a line of its own).
+std::string c_quote(std::string_view path);
+
 // "1.5 KiB", "200 MiB".
 std::string human_size(std::uint64_t bytes);
 
