@@ -83,37 +83,6 @@ exclusion_reason(const git::FileChange& file, const std::vector<std::string>& us
   return {};
 }
 
-// Paths as git prints them when they hold control characters, quotes or backslashes:
-// C-quoted on one line, so a file name cannot start a line of its own in the prompt.
-std::string
-quote_path(std::string_view path)
-{
-  const bool plain = std::none_of(path.begin(), path.end(), [](char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte < 0x20 || byte == 0x7f || c == '"' || c == '\\';
-  });
-  if (plain) {
-    return std::string(path);
-  }
-  std::string result = "\"";
-  for (const char c : path) {
-    switch (c) {
-    case '"': result += "\\\""; break;
-    case '\\': result += "\\\\"; break;
-    case '\n': result += "\\n"; break;
-    case '\t': result += "\\t"; break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-        result += fmt::format("\\{:03o}", static_cast<unsigned char>(c));
-      } else {
-        result += c;
-      }
-    }
-  }
-  result += '"';
-  return result;
-}
-
 std::string
 short_oid(const std::string& oid)
 {
@@ -132,10 +101,10 @@ counts(const git::FileChange& file)
 std::string
 summary_line(const git::FileChange& file, const std::string& reason)
 {
-  std::string line = fmt::format("{} {}", git::status_letter(file.status), quote_path(file.path));
+  std::string line = fmt::format("{} {}", git::status_letter(file.status), util::c_quote(file.path));
   std::vector<std::string> details;
   if (file.status == git::Status::renamed || file.status == git::Status::copied) {
-    line = fmt::format("{} {} -> {}", git::status_letter(file.status), quote_path(file.old_path), quote_path(file.path));
+    line = fmt::format("{} {} -> {}", git::status_letter(file.status), util::c_quote(file.old_path), util::c_quote(file.path));
     details.push_back(fmt::format("{}% similar", file.similarity));
   }
   if (file.submodule()) {
@@ -200,7 +169,7 @@ grouped_summary(const std::vector<git::FileChange>& files, std::size_t depth)
     for (const auto& [status, count] : group.statuses) {
       statuses.push_back(fmt::format("{} {}", count, status));
     }
-    text += fmt::format("{} {} file{} ({}), +{} -{}\n", quote_path(dir), group.files, group.files == 1 ? "" : "s",
+    text += fmt::format("{} {} file{} ({}), +{} -{}\n", util::c_quote(dir), group.files, group.files == 1 ? "" : "s",
                         util::join(statuses, ", "), group.added, group.removed);
   }
   return text;
@@ -252,6 +221,9 @@ public:
   {
     m_reasons.reserve(input.files.size());
     m_cut.resize(input.files.size(), false);
+    for (const char* tag : {"{{#files}}", "{{^files}}", "{{files}}", "{{#files ", "{{ files"}) {
+      m_uses_file_list = m_uses_file_list || util::contains(input.template_text, tag);
+    }
     for (const auto& file : input.files) {
       m_reasons.push_back(exclusion_reason(file, input.exclude));
     }
@@ -375,11 +347,15 @@ private:
 
     std::int64_t added = 0;
     std::int64_t removed = 0;
-    Data files = Data::list();
-    for (std::size_t i = 0; i < m_input.files.size(); ++i) {
-      const auto& file = m_input.files[i];
+    for (const auto& file : m_input.files) {
       added += std::max<std::int64_t>(file.added, 0);
       removed += std::max<std::int64_t>(file.removed, 0);
+    }
+    // The per-file list costs a copy per render for thousands of files: built only for a
+    // template that uses it.
+    Data files = Data::list();
+    for (std::size_t i = 0; m_uses_file_list && i < m_input.files.size(); ++i) {
+      const auto& file = m_input.files[i];
       Data item = Data::object();
       item.set("path", Data::text(file.path));
       item.set("old_path", Data::text(file.old_path));
@@ -442,7 +418,7 @@ private:
     }
     std::string text = join_patch(patch);
     const std::string marker =
-      fmt::format("[... the rest of the diff of {} did not fit ...]\n", quote_path(m_input.files[index].path));
+      fmt::format("[... the rest of the diff of {} did not fit ...]\n", util::c_quote(m_input.files[index].path));
     bool cut = patch.truncated;
     if (text.size() + (cut ? marker.size() : 0) > available) {
       if (text.size() - patch.hunks.back().size() + marker.size() <= available && patch.hunks.size() > 1) {
@@ -509,7 +485,7 @@ private:
       std::string names;
       std::size_t listed = 0;
       for (const std::size_t index : budget_omitted) {
-        const std::string path = quote_path(m_input.files[index].path);
+        const std::string path = util::c_quote(m_input.files[index].path);
         if (names.size() + path.size() + 64 > room) {
           break;
         }
@@ -529,6 +505,7 @@ private:
   templates::Template m_template;
   std::vector<std::string> m_reasons;
   std::vector<bool> m_cut;
+  bool m_uses_file_list = false;
 };
 
 } // namespace

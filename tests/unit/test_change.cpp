@@ -550,12 +550,7 @@ TEST_CASE("the git CLI reader gives the same model as libgit2 for the same repos
   }
 }
 
-// cmtgen bug: Libgit2Repository::describe (src/git/libgit2_repository.cpp) takes old_size and
-// new_size from the patch's delta, but libgit2 does not load the blobs of a file that is
-// binary by attribute (`-diff`): for nodiff.txt ("opaque 1\n" -> "opaque 2\n") it reports
-// old_size 0 (the git CLI reader: 9). The prompt then shows a wrong size and weight(), and a
-// -diff file whose OLD side is above max_file_size is not marked too_large.
-TEST_CASE("the sizes of a file with the -diff attribute are its blob sizes", "[change][!shouldfail]")
+TEST_CASE("the sizes of a file with the -diff attribute are its blob sizes", "[change]")
 {
   Sandbox box;
   const fs::path repo = every_kind_of_change(box);

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cmtgen::git {
+
+// One attributes file: its text and the directory it governs ("" for the top, "a/b" for
+// a/b/.gitattributes; "" too for info/attributes and core.attributesFile).
+struct AttributeFile
+{
+  std::string directory;
+  std::string content;
+  bool may_define_macros = false; // the top .gitattributes, info/attributes, global files
+};
+
+// What cmtgen asks of a path's attributes.
+struct PathAttributes
+{
+  bool generated = false; // linguist-generated (set or "true")
+  bool no_diff = false;   // -diff, or a macro that unsets diff (binary)
+};
+
+// The gitattributes rules cmtgen needs, resolved the way git resolves them: files in
+// increasing precedence (core.attributesFile, then .gitattributes from the top down to the
+// deepest directory, then $GIT_DIR/info/attributes), later lines beating earlier ones;
+// patterns as in .gitignore relative to their file's directory (no '/' matches the base
+// name at any depth), except that a pattern ending in '/' matches nothing; `[attr]` macros
+// and the built-in `binary` macro (-diff -merge -text). Pure: the caller reads the files,
+// which keeps this cheap (libgit2's own lookup stats the file system for every path).
+class Attributes
+{
+public:
+  Attributes() = default;
+  // `files` in increasing precedence.
+  explicit Attributes(std::vector<AttributeFile> files);
+
+  PathAttributes lookup(std::string_view path) const;
+  bool empty() const { return m_rules.empty(); }
+
+private:
+  enum class State { set, unset, unspecified, value };
+  struct Assignment
+  {
+    std::string name;
+    State state = State::set;
+    std::string value;
+  };
+  struct Rule
+  {
+    std::string directory; // "" or "a/b"
+    std::string pattern;
+    std::vector<Assignment> assignments;
+  };
+
+  void parse(const AttributeFile& file);
+  void expand(const Assignment& assignment, std::vector<Assignment>& out, int depth) const;
+
+  std::vector<Rule> m_rules; // in increasing precedence
+  std::map<std::string, std::vector<Assignment>, std::less<>> m_macros;
+};
+
+} // namespace cmtgen::git
