@@ -137,7 +137,9 @@ int
 run_preview(const Context& context, const PreviewOptions& options)
 {
   util::log::to_stderr();
+  CMTGEN_LOG("preview: start");
   Session session = open_session(context, options.overrides, false);
+  CMTGEN_LOG("preview: repository and config open ({})", session.repo->reader());
   for (const auto& warning : session.config.warnings) {
     fmt::print(stderr, "cmtgen: warning: {}\n", warning);
   }
@@ -145,7 +147,9 @@ run_preview(const Context& context, const PreviewOptions& options)
   if (staged.files.empty()) {
     return report_failure(options, Failure::nothing_staged, "nothing staged: add changes with `git add` first");
   }
+  CMTGEN_LOG("preview: {} files staged", staged.files.size());
   const prompt::Prompt prompt = make_prompt(session, staged, "");
+  CMTGEN_LOG("preview: prompt built, {} bytes", prompt.user.size());
 
   if (options.print_prompt) {
     if (!options.json) {

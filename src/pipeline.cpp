@@ -126,6 +126,7 @@ open_session(const Context& context, const Overrides& overrides, bool hook_mode)
   Session session;
   session.repo = git::open_repository(request);
   session.config = build_config(session.repo->config(config_prefixes()), context.env, overrides);
+  CMTGEN_LOG("config read");
   return session;
 }
 
