@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -1223,5 +1224,126 @@ TEST_CASE("config includes the worktree level when extensions.worktreeConfig is 
       CHECK(paths(repository->staged(Base::head, Renames::renames)) == std::vector<std::string>{"b.txt"});
       CHECK(repository->head().branch == "linked-worktree");
     }
+  }
+}
+
+// --- the index reader and the HEAD-to-index comparison behind the libgit2 reader ---------
+
+namespace {
+
+// `git diff --cached --name-status --no-renames` as a sorted "X path" list.
+std::vector<std::string>
+git_name_status(const Sandbox& box, const fs::path& repo)
+{
+  std::vector<std::string> lines;
+  const std::string output = box.git(repo, {"diff", "--cached", "--name-status", "--no-renames"});
+  for (const auto line : util::split_lines(output)) {
+    std::string text(line);
+    std::replace(text.begin(), text.end(), '\t', ' ');
+    lines.push_back(text);
+  }
+  return lines;
+}
+
+std::vector<std::string>
+reader_name_status(const Sandbox& box, const fs::path& repo)
+{
+  auto reader = cmtgen::git::open_with_libgit2(box.request(repo));
+  std::vector<std::string> lines;
+  for (const auto& file : reader->staged(Base::head, Renames::off)) {
+    lines.push_back(fmt::format("{} {}", cmtgen::git::status_letter(file.status), file.path));
+  }
+  return lines;
+}
+
+// A repository with nested directories, committed, so its index has a full cache tree.
+fs::path
+nested_repository(const Sandbox& box)
+{
+  const fs::path repo = box.init("nested");
+  for (const char* dir : {"a", "a/b", "a/b/c", "d", "e-f", "e"}) {
+    for (int i = 0; i < 3; ++i) {
+      write(repo / dir / fmt::format("f{}.txt", i), fmt::format("{} {}\n", dir, i));
+    }
+  }
+  write(repo / "a.txt", "top\n");
+  box.git(repo, {"add", "-A"});
+  box.git(repo, {"commit", "-q", "-m", "nested"});
+  return repo;
+}
+
+} // namespace
+
+TEST_CASE("the comparison with HEAD skips unchanged directories and still lists every change", "[change][index]")
+{
+  Sandbox box;
+  const fs::path repo = nested_repository(box);
+  CHECK(reader_name_status(box, repo).empty());
+  write(repo / "a/b/c/f1.txt", "changed\n");
+  write(repo / "e/new.txt", "new\n");
+  fs::remove(repo / "d/f0.txt");
+  write(repo / "a" / "b.txt", "file beside a directory of the same stem\n");
+  box.git(repo, {"add", "-A"});
+  CHECK(reader_name_status(box, repo) == git_name_status(box, repo));
+  CHECK(reader_name_status(box, repo).size() == 4);
+}
+
+TEST_CASE("a directory replaced by a file and a file replaced by a directory", "[change][index]")
+{
+  Sandbox box;
+  const fs::path repo = nested_repository(box);
+  box.git(repo, {"rm", "-rq", "a/b/c"});
+  write(repo / "a/b/c", "now a file\n");
+  box.git(repo, {"rm", "-q", "a.txt"});
+  write(repo / "a.txt/inside", "now a directory\n");
+  box.git(repo, {"add", "-A"});
+  CHECK(reader_name_status(box, repo) == git_name_status(box, repo));
+}
+
+TEST_CASE("index versions 2, 3 and 4 read the same", "[change][index]")
+{
+  Sandbox box;
+  const fs::path repo = nested_repository(box);
+  write(repo / "a/b/f2.txt", "changed\n");
+  write(repo / "zz/new.txt", "new\n");
+  box.git(repo, {"add", "-A"});
+  const auto expected = git_name_status(box, repo);
+  for (const char* version : {"2", "3", "4"}) {
+    box.git(repo, {"update-index", "--index-version", version});
+    INFO("index version " << version);
+    CHECK(reader_name_status(box, repo) == expected);
+  }
+}
+
+TEST_CASE("an intent-to-add entry is not part of the commit", "[change][index]")
+{
+  Sandbox box;
+  const fs::path repo = nested_repository(box);
+  write(repo / "later.txt", "not yet\n");
+  write(repo / "now.txt", "now\n");
+  box.git(repo, {"add", "-N", "later.txt"});
+  box.git(repo, {"add", "now.txt"});
+  CHECK(reader_name_status(box, repo) == std::vector<std::string>{"A now.txt"});
+}
+
+TEST_CASE("a path in conflict is neither added nor deleted", "[change][index]")
+{
+  Sandbox box;
+  const fs::path repo = nested_repository(box);
+  box.git(repo, {"checkout", "-q", "-b", "other"});
+  write(repo / "a.txt", "theirs\n");
+  box.git(repo, {"commit", "-qam", "theirs"});
+  box.git(repo, {"checkout", "-q", "main"});
+  write(repo / "a.txt", "ours\n");
+  write(repo / "d/staged.txt", "staged\n");
+  box.git(repo, {"add", "-A"});
+  box.git(repo, {"commit", "-qm", "ours"});
+  util::RunRequest merge;
+  merge.argv = {"git", "merge", "-q", "other"};
+  merge.env = box.env();
+  merge.cwd = repo;
+  REQUIRE_FALSE(util::system_runner().run(merge).succeeded()); // the conflict
+  for (const auto& line : reader_name_status(box, repo)) {
+    CHECK_FALSE(util::contains(line, "a.txt"));
   }
 }
