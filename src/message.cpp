@@ -110,7 +110,7 @@ strip_quotes(std::string text)
   }};
   for (const auto& [open, close] : k_pairs) {
     if (text.size() >= open.size() + close.size() && text.starts_with(open) && text.ends_with(close)) {
-      const std::string inner = text.substr(open.size(), text.size() - open.size() - close.size());
+      std::string inner = text.substr(open.size(), text.size() - open.size() - close.size());
       // Only quotes around the whole message: none of the same kind inside.
       if (inner.find(open) == std::string::npos && inner.find(close) == std::string::npos) {
         return inner;

@@ -117,7 +117,8 @@ classify(const std::string& message, std::optional<int> status, const Credential
                    "schedule",
                    quoted);
   }
-  if (status == 529 || status == 500 || status == 502 || status == 503 || has("overloaded")) {
+  const int code = status.value_or(0);
+  if (code == 529 || code == 500 || code == 502 || code == 503 || has("overloaded")) {
     return failure(Failure::overloaded, fmt::format("the API is overloaded or failing ({}): retry in a minute", quoted),
                    quoted);
   }

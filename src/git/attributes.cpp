@@ -59,7 +59,7 @@ words(std::string_view line)
 
 } // namespace
 
-Attributes::Attributes(std::vector<AttributeFile> files)
+Attributes::Attributes(const std::vector<AttributeFile>& files)
 {
   m_macros["binary"] = {{"diff", State::unset, ""}, {"merge", State::unset, ""}, {"text", State::unset, ""}};
   for (const auto& file : files) {

@@ -35,7 +35,7 @@ class Attributes
 public:
   Attributes() = default;
   // `files` in increasing precedence.
-  explicit Attributes(std::vector<AttributeFile> files);
+  explicit Attributes(const std::vector<AttributeFile>& files);
 
   PathAttributes lookup(std::string_view path) const;
   bool empty() const { return m_rules.empty(); }

@@ -234,7 +234,7 @@ private:
     if (auto content = read(m_common_dir / "info/attributes")) {
       files.push_back({"", std::move(*content), true});
     }
-    return Attributes(std::move(files));
+    return Attributes(files);
   }
 
   handle::Tree base_tree(Base base)

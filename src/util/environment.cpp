@@ -59,7 +59,10 @@ Environment::entries() const
   std::vector<std::string> result;
   result.reserve(m_vars.size());
   for (const auto& [name, value] : m_vars) {
-    result.push_back(name + "=" + value);
+    std::string entry = name;
+    entry += '=';
+    entry += value;
+    result.push_back(std::move(entry));
   }
   return result;
 }
