@@ -89,12 +89,16 @@ read_entries(git_config* config, const util::Environment& env, const std::vector
     ConfigEntry entry;
   };
   std::vector<Leveled> found;
+  // All entries, filtered here: libgit2's glob iterator compiles a regex with pcre2 and
+  // leaks its match data on every call.
   git_config_iterator* raw = nullptr;
-  check(git_config_iterator_glob_new(&raw, config, prefixes_regex(prefixes).c_str()), "reading config");
+  check(git_config_iterator_new(&raw, config), "reading config");
   handle::ConfigIterator iterator(raw);
   git_config_entry* entry = nullptr;
   while (git_config_next(&entry, iterator.get()) == 0) {
-    found.push_back({entry->level, {entry->name, entry->value ? entry->value : "true", level_name(entry->level)}});
+    if (matches_prefixes(entry->name, prefixes)) {
+      found.push_back({entry->level, {entry->name, entry->value ? entry->value : "true", level_name(entry->level)}});
+    }
   }
   // libgit2 visits the highest level first; precedence wants the lowest first.
   std::stable_sort(found.begin(), found.end(), [](const Leveled& a, const Leveled& b) { return a.level < b.level; });

@@ -48,6 +48,10 @@ class Scenario(unittest.TestCase):
             "FAKE_CLAUDE_LOG": str(self.calls_dir),
             "ANTHROPIC_API_KEY": "sk-ant-test-fake",
         }
+        # A sanitizer build (scripts/test --sanitize) reads its options from these.
+        for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if name in os.environ:
+                self.env[name] = os.environ[name]
         self._outcome_ok = True
 
     def tearDown(self):

@@ -142,6 +142,10 @@ class Scenario:
             "https_proxy": self.trap.url, "http_proxy": self.trap.url,
             "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
         }
+        # A sanitizer build (scripts/test --sanitize) reads its options from these.
+        for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if name in os.environ:
+                env[name] = os.environ[name]
         for key, value in overrides.items():
             if value is None:
                 env.pop(key, None)

@@ -26,7 +26,7 @@ TEST_CASE("linguist-generated is set by the bare name or by true", "[attributes]
   CHECK_FALSE(attributes.lookup("main.go").generated);
 }
 
-TEST_CASE("-diff and the binary macro turn diffs off, a later line turns them back on", "[attributes]")
+TEST_CASE("diffs are turned off by -diff and by the binary macro, and back on by a later line", "[attributes]")
 {
   const auto attributes = top("*.dat -diff\n*.png binary\nkeep.dat diff\n");
   CHECK(attributes.lookup("a/b.dat").no_diff);
