@@ -124,9 +124,13 @@ check_hook(const Context& context, Report& report)
   } else if (runnable) {
     report.line(Mark::warn, fmt::format("hook: {} runs another cmtgen ({}); `cmtgen install` points it here",
                                         location.file.string(), inspection.binary.string()));
-  } else {
+  } else if (util::find_executable("cmtgen", context.env.get("PATH").value_or(""))) {
     report.line(Mark::warn, fmt::format("hook: {} points at {}, which is gone (it falls back to cmtgen on PATH); "
                                         "run `cmtgen install`",
+                                        location.file.string(), inspection.binary.string()));
+  } else {
+    report.line(Mark::fail, fmt::format("hook: {} points at {}, which is gone, and no cmtgen is on PATH: commits "
+                                        "get no message; run `cmtgen install`",
                                         location.file.string(), inspection.binary.string()));
   }
 }
@@ -290,25 +294,27 @@ run_doctor(const Context& context, bool live)
 
   std::optional<Session> session;
   try {
-    session = open_session(context, {}, false);
+    auto repo = open_repository(context, false);
     report.line(Mark::ok, fmt::format("repository: {} (read with {})",
-                                      (session->repo->workdir().empty() ? session->repo->git_dir()
-                                                                        : session->repo->workdir())
-                                        .string(),
-                                      session->repo->reader()));
+                                      (repo->workdir().empty() ? repo->git_dir() : repo->workdir()).string(),
+                                      repo->reader()));
+    session.emplace();
+    session->repo = std::move(repo);
   } catch (const Error& e) {
     report.line(Mark::fail, fmt::format("repository: {}", e.what()));
   }
 
+  // An invalid setting is its own finding; the checks below then use the defaults.
   Config config;
+  try {
+    config = build_config(session ? session->repo->config(config_prefixes())
+                                  : git::global_config(context.env, config_prefixes()),
+                          context.env, {});
+  } catch (const Error& e) {
+    report.line(Mark::fail, fmt::format("config: {}", e.what()));
+  }
   if (session) {
-    config = session->config;
-  } else {
-    try {
-      config = build_config(git::global_config(context.env, config_prefixes()), context.env, {});
-    } catch (const Error& e) {
-      report.line(Mark::fail, e.what());
-    }
+    session->config = config;
   }
   for (const auto& warning : config.warnings) {
     report.line(Mark::warn, warning);
@@ -355,6 +361,8 @@ run_doctor(const Context& context, bool live)
   }
   if (live && session && !report.blocking()) {
     check_live(context, *session, report);
+  } else if (live) {
+    report.line(Mark::info, "live request skipped: fix the [✗] lines first");
   }
 
   if (!session) {

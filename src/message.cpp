@@ -155,7 +155,7 @@ clean_one(std::string_view candidate)
 } // namespace
 
 std::vector<std::string>
-clean_reply(std::string_view raw)
+clean_reply(std::string_view raw, int wanted)
 {
   const std::string text = unfence(normalize_newlines(raw));
   std::vector<std::string> candidates;
@@ -168,7 +168,7 @@ clean_reply(std::string_view raw)
     current.clear();
   };
   for (const auto line : util::split_lines(text)) {
-    if (is_separator(line)) {
+    if (wanted > 1 && is_separator(line)) {
       flush();
     } else {
       current.append(line);

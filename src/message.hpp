@@ -13,9 +13,11 @@ constexpr std::string_view k_candidate_separator = "=====";
 
 // Strips code fences, a preamble ("Here is a commit message:"), quotes around the whole
 // message, trailing whitespace on every line and blank lines at both ends; keeps the
-// body's own formatting. Splits alternatives on k_candidate_separator lines. Returns no
-// element when nothing usable remains.
-std::vector<std::string> clean_reply(std::string_view raw);
+// body's own formatting. When more than one candidate was asked for, splits alternatives
+// on separator lines (k_candidate_separator; any line of three or more '='); with one, a
+// line of '=' is the body's own (a Markdown heading underline). Returns no element when
+// nothing usable remains.
+std::vector<std::string> clean_reply(std::string_view raw, int candidates = 1);
 
 // The cleanup mode git's own text in the file reveals (`git commit --cleanup=...` is not
 // visible anywhere else to a hook).

@@ -36,9 +36,10 @@ std::string
 cache_key(const Config& config, const prompt::Prompt& prompt)
 {
   std::uint64_t hash = 14695981039346656037ULL;
+  const std::string command = util::join(config.command, " ");
   for (const std::string_view part :
        {backend_name(config.backend), std::string_view(config.model), std::string_view(prompt.system),
-        std::string_view(prompt.user), std::string_view(util::join(config.command, " "))}) {
+        std::string_view(prompt.user), std::string_view(command)}) {
     hash = fnv1a(hash, part);
     hash = fnv1a(hash, std::string_view("\0", 1));
   }
@@ -74,7 +75,7 @@ read_cache(const Session& session, const std::string& key)
   generation.backend = lines[1];
   generation.model = lines[2];
   const std::size_t header = key.size() + lines[1].size() + lines[2].size() + 3;
-  generation.messages = message::clean_reply(std::string_view(*content).substr(header));
+  generation.messages = message::clean_reply(std::string_view(*content).substr(header), 5);
   if (generation.messages.empty()) {
     return std::nullopt;
   }
@@ -115,16 +116,22 @@ current_context()
   return context;
 }
 
-Session
-open_session(const Context& context, const Overrides& overrides, bool hook_mode)
+std::unique_ptr<git::Repository>
+open_repository(const Context& context, bool hook_mode)
 {
   git::OpenRequest request;
   request.env = context.env;
   request.cwd = context.cwd;
   request.trust_ownership = hook_mode;
   request.runner = context.runner;
+  return git::open_repository(request);
+}
+
+Session
+open_session(const Context& context, const Overrides& overrides, bool hook_mode)
+{
   Session session;
-  session.repo = git::open_repository(request);
+  session.repo = open_repository(context, hook_mode);
   session.config = build_config(session.repo->config(config_prefixes()), context.env, overrides);
   CMTGEN_LOG("config read");
   return session;

@@ -37,8 +37,11 @@ struct Session
   Config config;
 };
 
-// Opens the repository (GIT_DIR/GIT_INDEX_FILE honoured) and builds the Config from its
-// config levels, `git -c`, CMTGEN_* and `overrides`. Throws Error.
+// Opens the repository of `context` (GIT_DIR/GIT_INDEX_FILE honoured). Throws Error.
+std::unique_ptr<git::Repository> open_repository(const Context& context, bool hook_mode);
+
+// open_repository(), then the Config from its config levels, `git -c`, CMTGEN_* and
+// `overrides`. Throws Error.
 Session open_session(const Context& context, const Overrides& overrides, bool hook_mode);
 
 struct Staged

@@ -170,7 +170,13 @@ locate_claude(const Config& config, const util::Environment& env)
     if (config.claude.starts_with("~/")) {
       path = fs::path(env.get("HOME").value_or("")) / config.claude.substr(2);
     }
-    location.searched.push_back(fmt::format("cmtgen.claude={}", config.claude));
+    std::string origin = "cmtgen.claude";
+    for (const auto& [key, where] : config.origins) {
+      if (key == "cmtgen.claude") {
+        origin = where.starts_with("environment ") ? where.substr(12) : fmt::format("cmtgen.claude ({})", where);
+      }
+    }
+    location.searched.push_back(fmt::format("{}={}", origin, config.claude));
     if (config.claude.find('/') == std::string::npos) {
       location.path = util::find_executable(config.claude, env.get("PATH").value_or(""));
     } else if (is_executable_file(path)) {
@@ -196,7 +202,10 @@ locate_claude(const Config& config, const util::Environment& env)
     candidates.push_back(entry.path() / "bin/claude");
   }
   for (const auto& candidate : candidates) {
-    location.searched.push_back(candidate.string());
+    const std::string text = candidate.string();
+    location.searched.push_back(!home.empty() && text.starts_with(home.string() + "/")
+                                  ? "~" + text.substr(home.string().size())
+                                  : text);
     if (is_executable_file(candidate)) {
       location.path = candidate;
       return location;
@@ -212,8 +221,9 @@ not_found_diagnosis(const ClaudeLocation& location)
     return fmt::format("{} is not an executable claude: fix it with `git config --global cmtgen.claude /path/to/claude`",
                        location.searched.front());
   }
-  return fmt::format("claude not found (looked in PATH, ~/.claude/local, ~/.local/bin, ~/.npm-global/bin, ~/.nvm, "
-                     "/usr/local/bin, ...): install Claude Code, or set `git config --global cmtgen.claude /path/to/claude`");
+  return fmt::format("claude not found (looked in {}): install Claude Code, or set "
+                     "`git config --global cmtgen.claude /path/to/claude`",
+                     util::join(location.searched, ", "));
 }
 
 std::vector<std::string>
@@ -261,7 +271,7 @@ claude_environment(const CredentialPlan& plan, const Config& config)
 }
 
 Generation
-judge_claude(const util::RunResult& run, const CredentialPlan& plan, const Config& config)
+judge_claude(const util::RunResult& run, const CredentialPlan& plan, const Config& config, int candidates)
 {
   switch (run.reason) {
   case util::RunReason::not_found:
@@ -308,7 +318,7 @@ judge_claude(const util::RunResult& run, const CredentialPlan& plan, const Confi
 
   Generation generation;
   if (run.exit_code == 0 && !is_error && subtype == "success") {
-    generation.messages = message::clean_reply(text);
+    generation.messages = message::clean_reply(text, candidates);
     if (generation.messages.empty()) {
       return failure(Failure::empty_reply, "claude returned an empty message: retry, or try another model", text);
     }
@@ -407,7 +417,7 @@ private:
     const util::RunResult result = m_runner.run(run);
     CMTGEN_LOG("claude: {} exit {} in {} ms; stderr: {}", util::reason_name(result.reason), result.exit_code,
                result.elapsed.count(), first_line(result.err));
-    Generation generation = judge_claude(result, plan, m_config);
+    Generation generation = judge_claude(result, plan, m_config, request.candidates);
     if (!generation.ok) {
       CMTGEN_LOG("claude failure {}: {}", failure_name(generation.failure), generation.raw);
     }

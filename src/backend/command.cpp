@@ -70,7 +70,7 @@ public:
                   fmt::format("`{}` exited with status {}{}{}", program, result.exit_code, why.empty() ? "" : ": ",
                               why.substr(0, std::min(why.find('\n'), why.size()))));
     }
-    generation.messages = message::clean_reply(result.out);
+    generation.messages = message::clean_reply(result.out, request.candidates);
     if (generation.messages.empty()) {
       return fail(std::move(generation), Failure::empty_reply, fmt::format("`{}` printed no message", program));
     }

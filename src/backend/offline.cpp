@@ -181,12 +181,12 @@ offline_message(const std::vector<git::FileChange>& files)
     const std::string counts = file.added >= 0 ? fmt::format(" (+{} -{})", file.added, file.removed)
                                : file.submodule() ? " (submodule)"
                                                   : " (binary)";
-    body += fmt::format("- {}: {}{}\n", git::status_name(file.status), name, counts);
+    body += fmt::format("\n- {}: {}{}", git::status_name(file.status), name, counts);
   }
   if (files.size() > k_body_files) {
-    body += fmt::format("- and {} more files\n", files.size() - k_body_files);
+    body += fmt::format("\n- and {} more files", files.size() - k_body_files);
   }
-  return fmt::format("{}\n\n{} file{} changed, +{} -{} lines:\n{}", fit(subject), files.size(),
+  return fmt::format("{}\n\n{} file{} changed, +{} -{} lines:{}", fit(subject), files.size(),
                      files.size() == 1 ? "" : "s", added, removed, body);
 }
 

@@ -7,6 +7,8 @@
 #include <fmt/core.h>
 
 #include <cerrno>
+#include <mutex>
+#include <set>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -146,6 +148,29 @@ append_line(const fs::path& path, std::string_view line)
   [[maybe_unused]] const auto written = ::write(fd.get(), text.data(), text.size());
 }
 
+namespace {
+
+std::mutex g_directories_mutex;
+std::set<std::filesystem::path>&
+live_directories()
+{
+  static std::set<std::filesystem::path> directories;
+  return directories;
+}
+
+} // namespace
+
+void
+remove_temporary_directories()
+{
+  const std::lock_guard lock(g_directories_mutex);
+  for (const auto& path : live_directories()) {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+  live_directories().clear();
+}
+
 TemporaryDirectory::TemporaryDirectory(std::string_view prefix)
 {
   const char* tmpdir = std::getenv("TMPDIR");
@@ -155,10 +180,16 @@ TemporaryDirectory::TemporaryDirectory(std::string_view prefix)
     fail("creating a temporary directory in", base, errno);
   }
   m_path = pattern;
+  const std::lock_guard lock(g_directories_mutex);
+  live_directories().insert(m_path);
 }
 
 TemporaryDirectory::~TemporaryDirectory()
 {
+  {
+    const std::lock_guard lock(g_directories_mutex);
+    live_directories().erase(m_path);
+  }
   std::error_code ignored;
   fs::remove_all(m_path, ignored);
 }

@@ -26,7 +26,8 @@ void write_file_atomic(const std::filesystem::path& path,
 void append_line(const std::filesystem::path& path, std::string_view line);
 
 // A private directory (mode 0700) under $TMPDIR or /tmp, removed with its content when
-// the object dies.
+// the object dies, or by remove_temporary_directories() when the process is about to die
+// of a signal.
 class TemporaryDirectory
 {
 public:
@@ -40,5 +41,9 @@ public:
 private:
   std::filesystem::path m_path;
 };
+
+// Removes every TemporaryDirectory that still exists (for a process about to be killed by
+// a signal it re-raises, whose destructors will not run).
+void remove_temporary_directories();
 
 } // namespace util

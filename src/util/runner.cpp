@@ -1,5 +1,7 @@
 #include "util/runner_internal.hpp"
 
+#include "util/file.hpp"
+
 #include <fmt/core.h>
 
 #include <fcntl.h>
@@ -112,7 +114,9 @@ SystemRunner::run(const RunRequest& request)
   }
   if (caught != 0) {
     // The child's group is gone and the previous disposition is back: with the default one
-    // this process now dies of the signal, as it would have without a child.
+    // this process now dies of the signal, as it would have without a child. Destructors
+    // will not run, so private temporary directories are removed first.
+    remove_temporary_directories();
     ::raise(caught);
   }
   result.elapsed = std::chrono::duration_cast<milliseconds>(steady_clock::now() - start);

@@ -146,18 +146,24 @@ TEST_CASE("a Markdown heading or bold subject keeps its words", "[message]")
   CHECK(clean_reply("Subject: Fix the parser\n\nBody") == Messages{"Fix the parser\n\nBody"});
 }
 
-TEST_CASE("alternatives are split on ===== lines", "[message]")
+TEST_CASE("alternatives are split on ===== lines when several were asked for", "[message]")
 {
-  CHECK(clean_reply("Fix a\n=====\nFix b\n\nBody b\n=====\nFix c\n") == Messages{"Fix a", "Fix b\n\nBody b", "Fix c"});
-  CHECK(clean_reply("Fix a\n\n=====\n\nFix b") == Messages{"Fix a", "Fix b"});
-  CHECK(clean_reply("=====\nFix a\n=====\n=====\nFix b\n=====") == Messages{"Fix a", "Fix b"});
+  CHECK(clean_reply("Fix a\n=====\nFix b\n\nBody b\n=====\nFix c\n", 3) == Messages{"Fix a", "Fix b\n\nBody b", "Fix c"});
+  CHECK(clean_reply("Fix a\n\n=====\n\nFix b", 2) == Messages{"Fix a", "Fix b"});
+  CHECK(clean_reply("=====\nFix a\n=====\n=====\nFix b\n=====", 2) == Messages{"Fix a", "Fix b"});
+}
+
+TEST_CASE("with one message asked for, a line of = is part of the body", "[message]")
+{
+  CHECK(clean_reply("Add usage docs\n\nUsage\n=====\nRun it with --fast.")
+        == Messages{"Add usage docs\n\nUsage\n=====\nRun it with --fast."});
 }
 
 TEST_CASE("alternative labels such as Option 1: are dropped", "[message]")
 {
-  CHECK(clean_reply("Option 1:\nFix a\n=====\nOption 2:\nFix b\n\nBody") == Messages{"Fix a", "Fix b\n\nBody"});
-  CHECK(clean_reply("Alternative 1\nFix a\n=====\nAlternative 2\nFix b") == Messages{"Fix a", "Fix b"});
-  CHECK(clean_reply("Here are 2 commit messages:\n\nOption 1:\nFix a\n=====\nOption 2:\nFix b")
+  CHECK(clean_reply("Option 1:\nFix a\n=====\nOption 2:\nFix b\n\nBody", 2) == Messages{"Fix a", "Fix b\n\nBody"});
+  CHECK(clean_reply("Alternative 1\nFix a\n=====\nAlternative 2\nFix b", 2) == Messages{"Fix a", "Fix b"});
+  CHECK(clean_reply("Here are 2 commit messages:\n\nOption 1:\nFix a\n=====\nOption 2:\nFix b", 2)
         == Messages{"Fix a", "Fix b"});
 }
 
@@ -173,7 +179,7 @@ TEST_CASE("an empty or whitespace-only reply gives no message", "[message]")
   CHECK(clean_reply("   \n\t\n  ").empty());
   CHECK(clean_reply("\r\n\r\n").empty());
   CHECK(clean_reply("```\n```").empty());
-  CHECK(clean_reply("=====\n=====").empty());
+  CHECK(clean_reply("=====\n=====", 2).empty());
   CHECK(clean_reply("\"\"").empty());
   CHECK(clean_reply("Here is a commit message:\n\n").empty());
 }
