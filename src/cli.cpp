@@ -36,9 +36,9 @@ int
 exit_status(Failure failure)
 {
   switch (failure) {
-  case Failure::usage: return 2;
-  case Failure::nothing_staged: return 3;
-  default: return 1;
+    case Failure::usage: return 2;
+    case Failure::nothing_staged: return 3;
+    default: return 1;
   }
 }
 
@@ -94,8 +94,7 @@ suggestion(std::string_view typed)
 int
 dispatch(int argc, char** argv)
 {
-  CLI::App app("cmtgen writes git commit messages with Claude, through the claude CLI you are logged in to.",
-               "cmtgen");
+  CLI::App app("cmtgen writes git commit messages with Claude, through the claude CLI you are logged in to.", "cmtgen");
   app.set_version_flag("-V,--version", fmt::format("cmtgen {}", k_version));
   app.require_subcommand(1);
   app.footer("Run `cmtgen <command> --help` for a command's options. Configuration: git config cmtgen.* "
@@ -153,8 +152,8 @@ dispatch(int argc, char** argv)
   // An unknown command gets a hint instead of CLI11's generic complaint.
   if (argc > 1 && argv[1][0] != '-') {
     const std::string_view typed = argv[1];
-    const bool known = std::any_of(k_commands.begin(), k_commands.end(),
-                                   [&](const Command& command) { return command.name == typed; });
+    const bool known =
+      std::any_of(k_commands.begin(), k_commands.end(), [&](const Command& command) { return command.name == typed; });
     if (!known) {
       fmt::print(stderr, "cmtgen: error: usage: unknown command '{}'{}\n", typed, suggestion(typed));
       fmt::print(stderr, "Run `cmtgen --help` for the list of commands.\n");

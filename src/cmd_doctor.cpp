@@ -1,9 +1,8 @@
 // `cmtgen doctor [--live]`: one line per check, then a verdict. Exit 0 only when a commit in
 // this repository would get a message.
-#include "commands.hpp"
-
 #include "backend/claude.hpp"
 #include "backend/credentials.hpp"
+#include "commands.hpp"
 #include "error.hpp"
 #include "hooks.hpp"
 #include "runlog.hpp"
@@ -13,6 +12,7 @@
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
+
 #include <unistd.h>
 
 #include <chrono>
@@ -97,22 +97,22 @@ check_hook(const Context& context, Report& report)
                                         location.dir.string(), location.hooks_path_scope));
   }
   switch (inspection.state) {
-  case hooks::State::missing:
-    report.line(Mark::fail, fmt::format("hook: not installed in {}: run `cmtgen install`", location.dir.string()));
-    return;
-  case hooks::State::foreign:
-    report.line(Mark::fail, fmt::format("hook: {} belongs to another tool: run `cmtgen install` to chain it",
-                                        location.file.string()));
-    return;
-  case hooks::State::symlink:
-    report.line(Mark::ok, fmt::format("hook: {} is a symlink to {}", location.file.string(), inspection.binary.string()));
-    return;
-  case hooks::State::ours:
-    break;
+    case hooks::State::missing:
+      report.line(Mark::fail, fmt::format("hook: not installed in {}: run `cmtgen install`", location.dir.string()));
+      return;
+    case hooks::State::foreign:
+      report.line(Mark::fail, fmt::format("hook: {} belongs to another tool: run `cmtgen install` to chain it",
+                                          location.file.string()));
+      return;
+    case hooks::State::symlink:
+      report.line(Mark::ok,
+                  fmt::format("hook: {} is a symlink to {}", location.file.string(), inspection.binary.string()));
+      return;
+    case hooks::State::ours: break;
   }
   if (!inspection.executable) {
-    report.line(Mark::fail, fmt::format("hook: {} is not executable (git skips it): run `cmtgen install`",
-                                        location.file.string()));
+    report.line(Mark::fail,
+                fmt::format("hook: {} is not executable (git skips it): run `cmtgen install`", location.file.string()));
     return;
   }
   std::error_code ec;
@@ -187,20 +187,21 @@ check_credentials(const Context& context, const Config& config, const fs::path& 
     std::string expiry;
     if (const auto credentials = read_json(file)) {
       const auto oauth = credentials->find("claudeAiOauth");
-      if (oauth != credentials->end() && oauth->is_object() && oauth->contains("expiresAt")
-          && (*oauth)["expiresAt"].is_number()) {
+      if (oauth != credentials->end() && oauth->is_object() && oauth->contains("expiresAt") &&
+          (*oauth)["expiresAt"].is_number()) {
         const auto expires = std::chrono::milliseconds((*oauth)["expiresAt"].get<long long>());
-        const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch());
+        const auto now =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
         if (expires < now) {
-          expiry = "; its access token has expired (claude refreshes it on use; if requests fail, run `claude` then /login)";
+          expiry =
+            "; its access token has expired (claude refreshes it on use; if requests fail, run `claude` then /login)";
         }
       }
     }
     report.line(expiry.empty() ? Mark::ok : Mark::warn, fmt::format("stored login: {}{}", file.string(), expiry));
   } else if (fs::exists(file)) {
-    report.line(Mark::warn, fmt::format("{} holds no usable login (no access token with the user:inference scope)",
-                                        file.string()));
+    report.line(Mark::warn,
+                fmt::format("{} holds no usable login (no access token with the user:inference scope)", file.string()));
   }
 
   const backend::CredentialPlan plan = backend::plan_credentials(config.auth, env, stored);
@@ -277,8 +278,7 @@ doctor_verdict(const Context& context, const Config& config)
   if (!location.path) {
     return backend::not_found_diagnosis(location);
   }
-  const auto plan =
-    backend::plan_credentials(config.auth, context.env, backend::stored_login_exists(context.env));
+  const auto plan = backend::plan_credentials(config.auth, context.env, backend::stored_login_exists(context.env));
   if (plan.error) {
     return *plan.error;
   }
@@ -295,9 +295,9 @@ run_doctor(const Context& context, bool live)
   std::optional<Session> session;
   try {
     auto repo = open_repository(context, false);
-    report.line(Mark::ok, fmt::format("repository: {} (read with {})",
-                                      (repo->workdir().empty() ? repo->git_dir() : repo->workdir()).string(),
-                                      repo->reader()));
+    report.line(Mark::ok,
+                fmt::format("repository: {} (read with {})",
+                            (repo->workdir().empty() ? repo->git_dir() : repo->workdir()).string(), repo->reader()));
     session.emplace();
     session->repo = std::move(repo);
   } catch (const Error& e) {
@@ -345,9 +345,9 @@ run_doctor(const Context& context, bool live)
     const auto found = config.command.empty()
                          ? std::nullopt
                          : util::find_executable(config.command.front(), context.env.get("PATH").value_or(""));
-    report.line(found ? Mark::ok : Mark::fail,
-                found ? fmt::format("backend command: {}", util::join(config.command, " "))
-                      : "backend command: cmtgen.command is unset or not found on PATH");
+    report.line(found ? Mark::ok : Mark::fail, found
+                                                 ? fmt::format("backend command: {}", util::join(config.command, " "))
+                                                 : "backend command: cmtgen.command is unset or not found on PATH");
   } else {
     report.line(Mark::warn, "backend offline: messages are drafts from the file list, not a model's");
   }
@@ -355,8 +355,8 @@ run_doctor(const Context& context, bool live)
   if (session) {
     const auto failures = runlog::recent_failures(state_directory(*session->repo), 3);
     for (const auto& entry : failures) {
-      report.line(Mark::warn, fmt::format("hook {} at {}: {} {}", entry.outcome, entry.time, entry.failure,
-                                          entry.detail));
+      report.line(Mark::warn,
+                  fmt::format("hook {} at {}: {} {}", entry.outcome, entry.time, entry.failure, entry.detail));
     }
   }
   if (live && session && !report.blocking()) {

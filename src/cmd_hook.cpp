@@ -1,9 +1,8 @@
 // `cmtgen hook <msg-file> [<source> [<sha>]]`: the prepare-commit-msg entry point. It runs
 // on every commit, once per rebase pick, often with no terminal. It never breaks a commit
 // unless cmtgen.onError=abort asks for that (DESIGN.md, "The hook, in one paragraph").
-#include "commands.hpp"
-
 #include "backend/backend.hpp"
+#include "commands.hpp"
 #include "error.hpp"
 #include "message.hpp"
 #include "runlog.hpp"
@@ -111,10 +110,10 @@ class Hook
 {
 public:
   Hook(const Context& context, const HookArguments& arguments)
-    : m_context(context),
-      m_args(arguments),
-      m_editor(editor_mode(context)),
-      m_started(Clock::now())
+    : m_context(context)
+    , m_args(arguments)
+    , m_editor(editor_mode(context))
+    , m_started(Clock::now())
   {
   }
 
@@ -126,7 +125,8 @@ public:
     if (!m_args.source.empty() && m_args.source != "template" && m_args.source != "commit") {
       return 0; // a source this version does not know: leave it to git
     }
-    if (const auto skip = m_context.env.get("CMTGEN_SKIP"); skip && !skip->empty() && git::parse_bool(*skip).value_or(true)) {
+    if (const auto skip = m_context.env.get("CMTGEN_SKIP");
+        skip && !skip->empty() && git::parse_bool(*skip).value_or(true)) {
       return 0;
     }
     // --amend --no-edit, -C: the user asked to keep a message as it is.
@@ -151,8 +151,8 @@ public:
     if (amend) {
       // Only `--amend` (git passes "HEAD") and only when asked for; never while a
       // rebase/cherry-pick replays commits (a reword is the user writing a message).
-      if (m_session.config.amend != AmendMode::regenerate || m_args.commit != "HEAD"
-          || sequencer_in_progress(*m_session.repo) || !git_was_asked_to_amend().value_or(true)) {
+      if (m_session.config.amend != AmendMode::regenerate || m_args.commit != "HEAD" ||
+          sequencer_in_progress(*m_session.repo) || !git_was_asked_to_amend().value_or(true)) {
         return 0;
       }
     }
@@ -187,8 +187,8 @@ private:
       rest = std::move(remainder);
       if (m_comments && !util::trim(old_message).empty()) {
         rest = message::commented(fmt::format("cmtgen: the previous message was:\n{}", util::trim(old_message)),
-                                  m_layout.comment_char)
-               + rest;
+                                  m_layout.comment_char) +
+               rest;
       }
     }
 
@@ -196,8 +196,7 @@ private:
     backend::Generation generation = generate(m_context, m_session, prompt, staged, true);
     if (!generation.ok) {
       // An amended commit keeps its old message when no new one comes.
-      return amend ? fail(generation.failure, generation.diagnosis, m_content)
-                   : fail_generation(generation, staged);
+      return amend ? fail(generation.failure, generation.diagnosis, m_content) : fail_generation(generation, staged);
     }
 
     message::Insertion insertion;
@@ -242,9 +241,9 @@ private:
         insertion.message = draft.messages.front();
         insertion.comments = m_comments;
         insertion.comment_char = m_layout.comment_char;
-        insertion.notes.push_back(
-          fmt::format("cmtgen: {} failed ({}): {}", generation.backend.empty() ? "the model" : generation.backend,
-                      failure_name(generation.failure), generation.diagnosis));
+        insertion.notes.push_back(fmt::format("cmtgen: {} failed ({}): {}",
+                                              generation.backend.empty() ? "the model" : generation.backend,
+                                              failure_name(generation.failure), generation.diagnosis));
         insertion.notes.emplace_back("cmtgen: the message above is an offline draft from the file list, not a model's");
         write(message::insert(*m_content, insertion));
         fmt::print(stderr, "cmtgen: {}: {} (wrote an offline draft instead)\n", failure_name(generation.failure),
@@ -266,17 +265,18 @@ private:
     const bool abort = m_session.repo && m_session.config.on_error == OnError::abort;
     if (content && m_comments) {
       try {
-        write(message::insert_comments(*content,
-                                       {fmt::format("cmtgen could not write a message ({}):", failure_name(failure)),
-                                        what},
-                                       m_layout.comment_char));
+        write(message::insert_comments(
+          *content, {fmt::format("cmtgen could not write a message ({}):", failure_name(failure)), what},
+          m_layout.comment_char));
       } catch (const std::exception& e) {
         CMTGEN_LOG("cannot add the failure note: {}", e.what());
       }
     }
     log("failed", failure_name(failure), what);
     if (abort) {
-      fmt::print(stderr, "cmtgen: stopping the commit (cmtgen.onError=abort); `CMTGEN_SKIP=1 git commit ...` skips cmtgen once\n");
+      fmt::print(
+        stderr,
+        "cmtgen: stopping the commit (cmtgen.onError=abort); `CMTGEN_SKIP=1 git commit ...` skips cmtgen once\n");
       return 1;
     }
     return 0;
@@ -292,10 +292,7 @@ private:
     return *content;
   }
 
-  void write(const std::string& content)
-  {
-    util::write_file_atomic(m_context.cwd / m_args.message_file, content);
-  }
+  void write(const std::string& content) { util::write_file_atomic(m_context.cwd / m_args.message_file, content); }
 
   void log(std::string_view outcome, std::string_view failure, std::string_view detail)
   {

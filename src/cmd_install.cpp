@@ -1,7 +1,6 @@
 // `cmtgen install` / `cmtgen uninstall`: put the hook where git will look for it, keep what
 // was there, and take back exactly what was added.
 #include "commands.hpp"
-
 #include "error.hpp"
 #include "hooks.hpp"
 #include "util/file.hpp"
@@ -129,8 +128,8 @@ run_install(const Context& context, bool force)
     did = fmt::format("installed {} (the existing hook was moved to {} and still runs, after cmtgen)",
                       location.file.string(), chained_path(location).filename().string());
   } else if (before.state == hooks::State::symlink) {
-    did = fmt::format("replaced the symlink {} -> {} with the hook shim", location.file.string(),
-                      before.binary.string());
+    did =
+      fmt::format("replaced the symlink {} -> {} with the hook shim", location.file.string(), before.binary.string());
   } else if (before.state == hooks::State::ours) {
     const auto current = util::read_file(location.file);
     if (current && *current == text && before.executable) {
@@ -165,13 +164,15 @@ run_uninstall(const Context& context)
   bool removed = false;
 
   if (location.husky || path_exists(location.husky_file)) {
-    if (auto content = util::read_file(location.husky_file); content && util::contains(*content, hooks::k_block_begin)) {
+    if (auto content = util::read_file(location.husky_file);
+        content && util::contains(*content, hooks::k_block_begin)) {
       const auto begin = content->find(hooks::k_block_begin);
       auto end = content->find(hooks::k_block_end, begin);
       end = end == std::string::npos ? content->size() : std::min(content->size(), end + hooks::k_block_end.size() + 1);
       content->erase(begin, end - begin);
       // A file cmtgen created holds nothing else: remove it rather than leave an empty hook.
-      if (util::trim(*content).empty() || util::trim(*content) == "#!/bin/sh" || util::trim(*content) == "#!/usr/bin/env sh") {
+      if (util::trim(*content).empty() || util::trim(*content) == "#!/bin/sh" ||
+          util::trim(*content) == "#!/usr/bin/env sh") {
         fs::remove(location.husky_file);
       } else {
         util::write_file_atomic(location.husky_file, *content);
@@ -182,8 +183,7 @@ run_uninstall(const Context& context)
     // .husky/_ belongs to husky: its prepare-commit-msg is husky's runner, not cmtgen's.
     if (location.husky) {
       if (!removed) {
-        fmt::print("cmtgen is not installed in this repository ({} does not call it)\n",
-                   location.husky_file.string());
+        fmt::print("cmtgen is not installed in this repository ({} does not call it)\n", location.husky_file.string());
       }
       return 0;
     }
@@ -191,8 +191,7 @@ run_uninstall(const Context& context)
 
   const hooks::Inspection inspection = hooks::inspect(location);
   if (inspection.state == hooks::State::foreign) {
-    throw Error(Failure::install,
-                fmt::format("{} is not cmtgen's hook; leaving it alone", location.file.string()));
+    throw Error(Failure::install, fmt::format("{} is not cmtgen's hook; leaving it alone", location.file.string()));
   }
   if (inspection.state == hooks::State::symlink) {
     std::error_code ec;

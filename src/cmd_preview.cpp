@@ -1,11 +1,11 @@
 #include "commands.hpp"
-
 #include "error.hpp"
 #include "message.hpp"
 #include "util/log.hpp"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
+
 #include <unistd.h>
 
 #include <atomic>
@@ -72,8 +72,8 @@ class Progress
 {
 public:
   explicit Progress(std::string what)
-    : m_what(std::move(what)),
-      m_enabled(::isatty(STDERR_FILENO) == 1)
+    : m_what(std::move(what))
+    , m_enabled(::isatty(STDERR_FILENO) == 1)
   {
     if (m_enabled) {
       m_thread = std::thread([this] { loop(); });

@@ -24,8 +24,8 @@ struct Source
 [[noreturn]] void
 invalid(const Source& source, std::string_view expected)
 {
-  throw Error(Failure::config,
-              fmt::format("invalid value '{}' for {} (from {}): expected {}", source.value, source.key, source.origin, expected));
+  throw Error(Failure::config, fmt::format("invalid value '{}' for {} (from {}): expected {}", source.value, source.key,
+                                           source.origin, expected));
 }
 
 bool
@@ -193,9 +193,9 @@ apply(Config& config, const Source& source)
       best_distance = distance;
     }
   }
-  config.warnings.push_back(best.empty() ? fmt::format("unknown config key {} (from {})", source.key, source.origin)
-                                         : fmt::format("unknown config key {} (from {}); did you mean {}?",
-                                                       source.key, source.origin, best));
+  config.warnings.push_back(
+    best.empty() ? fmt::format("unknown config key {} (from {})", source.key, source.origin)
+                 : fmt::format("unknown config key {} (from {}); did you mean {}?", source.key, source.origin, best));
 }
 
 } // namespace

@@ -51,8 +51,8 @@ struct Config
   bool cache = true;
 
   // git's own settings cmtgen needs in the hook.
-  std::string comment_char; // core.commentChar as configured ("" when unset)
-  std::string cleanup;      // commit.cleanup as configured ("" when unset)
+  std::string comment_char;                     // core.commentChar as configured ("" when unset)
+  std::string cleanup;                          // commit.cleanup as configured ("" when unset)
   git::Renames renames = git::Renames::renames; // diff.renames
 
   // Unknown cmtgen.* keys and similar problems that do not stop the run.

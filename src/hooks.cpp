@@ -7,6 +7,7 @@
 #include "util/strings.hpp"
 
 #include <fmt/core.h>
+
 #include <unistd.h>
 
 #include <system_error>
@@ -168,7 +169,8 @@ self_path()
 bool
 global_hooks_path(const Location& location)
 {
-  return !location.hooks_path.empty() && (location.hooks_path_scope == "global" || location.hooks_path_scope == "system");
+  return !location.hooks_path.empty() &&
+         (location.hooks_path_scope == "global" || location.hooks_path_scope == "system");
 }
 
 } // namespace cmtgen::hooks

@@ -23,15 +23,15 @@ constexpr std::string_view k_block_end = "# <<< cmtgen <<<";
 
 struct Location
 {
-  std::filesystem::path dir;  // the directory git will use (`git rev-parse --git-path hooks`)
-  std::filesystem::path file; // dir / prepare-commit-msg
-  std::filesystem::path top;  // work tree top; empty when bare
-  std::string hooks_path;     // core.hooksPath as configured, "" when unset
-  std::string hooks_path_scope; // "local", "global", "system", "worktree", "command"
-  bool husky = false;         // core.hooksPath is husky v9's .husky/_
+  std::filesystem::path dir;        // the directory git will use (`git rev-parse --git-path hooks`)
+  std::filesystem::path file;       // dir / prepare-commit-msg
+  std::filesystem::path top;        // work tree top; empty when bare
+  std::string hooks_path;           // core.hooksPath as configured, "" when unset
+  std::string hooks_path_scope;     // "local", "global", "system", "worktree", "command"
+  bool husky = false;               // core.hooksPath is husky v9's .husky/_
   std::filesystem::path husky_file; // top/.husky/prepare-commit-msg when husky
-  bool lefthook = false;      // lefthook.yml and friends at the top
-  bool pre_commit = false;    // .pre-commit-config.yaml at the top
+  bool lefthook = false;            // lefthook.yml and friends at the top
+  bool pre_commit = false;          // .pre-commit-config.yaml at the top
 };
 
 // Asks git where hooks live for the repository of `context`. Throws Error(Failure::git)
@@ -49,9 +49,9 @@ struct Inspection
 {
   State state = State::missing;
   bool executable = false;
-  bool chained = false;             // a foreign hook was moved aside and is chained
-  std::filesystem::path binary;     // the cmtgen the shim runs (ours only)
-  bool husky_block = false;         // the tracked husky hook calls cmtgen
+  bool chained = false;         // a foreign hook was moved aside and is chained
+  std::filesystem::path binary; // the cmtgen the shim runs (ours only)
+  bool husky_block = false;     // the tracked husky hook calls cmtgen
 };
 
 Inspection inspect(const Location& location);

@@ -1,3 +1,7 @@
 #include "cli.hpp"
 
-int main(int argc, char** argv) { return cmtgen::cli::main(argc, argv); }
+int
+main(int argc, char** argv)
+{
+  return cmtgen::cli::main(argc, argv);
+}

@@ -46,10 +46,10 @@ is_preamble(std::string_view line)
   }
   const std::string lower = util::to_lower(line);
   constexpr std::array k_starts = {"here is", "here's", "here are", "sure", "certainly", "okay", "ok,"};
-  const bool polite = std::any_of(k_starts.begin(), k_starts.end(), [&](const char* s) { return lower.starts_with(s); });
-  const bool label = lower.ends_with(':')
-                     && (util::contains(lower, "commit message") || util::contains(lower, "suggested")
-                         || util::contains(lower, "proposed"));
+  const bool polite =
+    std::any_of(k_starts.begin(), k_starts.end(), [&](const char* s) { return lower.starts_with(s); });
+  const bool label = lower.ends_with(':') && (util::contains(lower, "commit message") ||
+                                              util::contains(lower, "suggested") || util::contains(lower, "proposed"));
   return (polite && (lower.ends_with(':') || util::contains(lower, "commit message"))) || label;
 }
 
@@ -106,7 +106,11 @@ std::string
 strip_quotes(std::string text)
 {
   constexpr std::array<std::pair<std::string_view, std::string_view>, 5> k_pairs = {{
-    {"\"", "\""}, {"'", "'"}, {"`", "`"}, {"\u201c", "\u201d"}, {"\u2018", "\u2019"},
+    {"\"", "\""},
+    {"'", "'"},
+    {"`", "`"},
+    {"\u201c", "\u201d"},
+    {"\u2018", "\u2019"},
   }};
   for (const auto& [open, close] : k_pairs) {
     if (text.size() >= open.size() + close.size() && text.starts_with(open) && text.ends_with(close)) {
@@ -128,7 +132,8 @@ clean_one(std::string_view candidate)
     lines.emplace_back(util::trim_right(line));
   }
   auto blank = [](const std::string& line) { return line.empty(); };
-  while (!lines.empty() && (blank(lines.front()) || is_preamble(lines.front()) || is_alternative_label(lines.front()))) {
+  while (!lines.empty() &&
+         (blank(lines.front()) || is_preamble(lines.front()) || is_alternative_label(lines.front()))) {
     lines.erase(lines.begin());
   }
   while (!lines.empty() && blank(lines.back())) {
@@ -208,9 +213,8 @@ analyze(std::string_view content, std::string_view configured)
         layout.comment_char = line.front();
         layout.comment_char_known = true;
       }
-    } else if (!layout.comment_char_known
-               && (rest.starts_with(" On branch ") || rest.starts_with(" HEAD detached")
-                   || rest.starts_with(" Changes to be committed:"))) {
+    } else if (!layout.comment_char_known && (rest.starts_with(" On branch ") || rest.starts_with(" HEAD detached") ||
+                                              rest.starts_with(" Changes to be committed:"))) {
       layout.comment_char = line.front();
       layout.comment_char_known = true;
     }
@@ -256,10 +260,10 @@ bool
 comments_are_stripped(bool editor, std::string_view configured_cleanup, const FileLayout& layout)
 {
   switch (layout.cleanup) {
-  case CleanupHint::strip: return editor;
-  case CleanupHint::keep:
-  case CleanupHint::scissors: return false;
-  case CleanupHint::unknown: break;
+    case CleanupHint::strip: return editor;
+    case CleanupHint::keep:
+    case CleanupHint::scissors: return false;
+    case CleanupHint::unknown: break;
   }
   return comments_are_stripped(editor, configured_cleanup);
 }
@@ -343,10 +347,10 @@ insert_comments(std::string_view content, const std::vector<std::string>& lines,
 std::optional<std::string>
 fill_template(std::string_view content, std::string_view message, char comment_char)
 {
-  constexpr std::array k_subject = {"<subject>", "<summary>", "<title>", "[subject]", "[summary]",
-                                    "{subject}", "{summary}", "<short summary>"};
-  constexpr std::array k_body = {"<body>", "<description>", "<details>", "[body]", "[description]",
-                                 "{body}", "{description}", "<why>"};
+  constexpr std::array k_subject = {"<subject>", "<summary>", "<title>",   "[subject]",
+                                    "[summary]", "{subject}", "{summary}", "<short summary>"};
+  constexpr std::array k_body = {"<body>",        "<description>", "<details>",     "[body]",
+                                 "[description]", "{body}",        "{description}", "<why>"};
   const std::string_view trimmed = util::trim(message);
   const auto blank = trimmed.find("\n\n");
   const std::string subject(trimmed.substr(0, std::min(trimmed.find('\n'), trimmed.size())));

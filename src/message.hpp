@@ -65,15 +65,11 @@ struct Insertion
 std::string insert(std::string_view content, const Insertion& insertion);
 
 // Only comment lines (for the hook's failure report in editor mode).
-std::string insert_comments(std::string_view content,
-                            const std::vector<std::string>& lines,
-                            char comment_char);
+std::string insert_comments(std::string_view content, const std::vector<std::string>& lines, char comment_char);
 
 // The template text with obvious placeholders filled ("<subject>", "<summary>",
 // "<body>", ...), or nullopt when the template has none.
-std::optional<std::string> fill_template(std::string_view content,
-                                         std::string_view message,
-                                         char comment_char);
+std::optional<std::string> fill_template(std::string_view content, std::string_view message, char comment_char);
 
 // Turns every line of `text` into a comment line.
 std::string commented(std::string_view text, char comment_char);

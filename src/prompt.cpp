@@ -35,25 +35,44 @@ struct Rule
 // Content that is noise for a commit message (lock files, minified bundles) or must never
 // leave the machine (secrets files, private keys). Named in the prompt, never shown.
 constexpr std::array k_builtin_rules = {
-  Rule{"package-lock.json", "lock file"},   Rule{"npm-shrinkwrap.json", "lock file"},
-  Rule{"yarn.lock", "lock file"},           Rule{"pnpm-lock.yaml", "lock file"},
-  Rule{"bun.lockb", "lock file"},           Rule{"Cargo.lock", "lock file"},
-  Rule{"Gemfile.lock", "lock file"},        Rule{"poetry.lock", "lock file"},
-  Rule{"Pipfile.lock", "lock file"},        Rule{"composer.lock", "lock file"},
-  Rule{"go.sum", "lock file"},              Rule{"mix.lock", "lock file"},
-  Rule{"flake.lock", "lock file"},          Rule{"pubspec.lock", "lock file"},
-  Rule{"Podfile.lock", "lock file"},        Rule{"packages.lock.json", "lock file"},
-  Rule{"gradle.lockfile", "lock file"},     Rule{"uv.lock", "lock file"},
-  Rule{"*.lock", "lock file"},              Rule{"*.min.js", "minified"},
-  Rule{"*.min.mjs", "minified"},            Rule{"*.min.css", "minified"},
-  Rule{"*.map", "source map"},              Rule{".env", "secrets file"},
-  Rule{".env.*", "secrets file"},           Rule{"*.env", "secrets file"},
-  Rule{".netrc", "secrets file"},           Rule{".pgpass", "secrets file"},
-  Rule{"*.pem", "key or certificate"},      Rule{"*.key", "key or certificate"},
-  Rule{"*.p12", "key or certificate"},      Rule{"*.pfx", "key or certificate"},
-  Rule{"*.jks", "key or certificate"},      Rule{"*.keystore", "key or certificate"},
-  Rule{"id_rsa", "private key"},            Rule{"id_dsa", "private key"},
-  Rule{"id_ecdsa", "private key"},          Rule{"id_ed25519", "private key"},
+  Rule{"package-lock.json", "lock file"},
+  Rule{"npm-shrinkwrap.json", "lock file"},
+  Rule{"yarn.lock", "lock file"},
+  Rule{"pnpm-lock.yaml", "lock file"},
+  Rule{"bun.lockb", "lock file"},
+  Rule{"Cargo.lock", "lock file"},
+  Rule{"Gemfile.lock", "lock file"},
+  Rule{"poetry.lock", "lock file"},
+  Rule{"Pipfile.lock", "lock file"},
+  Rule{"composer.lock", "lock file"},
+  Rule{"go.sum", "lock file"},
+  Rule{"mix.lock", "lock file"},
+  Rule{"flake.lock", "lock file"},
+  Rule{"pubspec.lock", "lock file"},
+  Rule{"Podfile.lock", "lock file"},
+  Rule{"packages.lock.json", "lock file"},
+  Rule{"gradle.lockfile", "lock file"},
+  Rule{"uv.lock", "lock file"},
+  Rule{"*.lock", "lock file"},
+  Rule{"*.min.js", "minified"},
+  Rule{"*.min.mjs", "minified"},
+  Rule{"*.min.css", "minified"},
+  Rule{"*.map", "source map"},
+  Rule{".env", "secrets file"},
+  Rule{".env.*", "secrets file"},
+  Rule{"*.env", "secrets file"},
+  Rule{".netrc", "secrets file"},
+  Rule{".pgpass", "secrets file"},
+  Rule{"*.pem", "key or certificate"},
+  Rule{"*.key", "key or certificate"},
+  Rule{"*.p12", "key or certificate"},
+  Rule{"*.pfx", "key or certificate"},
+  Rule{"*.jks", "key or certificate"},
+  Rule{"*.keystore", "key or certificate"},
+  Rule{"id_rsa", "private key"},
+  Rule{"id_dsa", "private key"},
+  Rule{"id_ecdsa", "private key"},
+  Rule{"id_ed25519", "private key"},
   Rule{"*.kdbx", "password database"},
 };
 
@@ -104,7 +123,8 @@ summary_line(const git::FileChange& file, const std::string& reason)
   std::string line = fmt::format("{} {}", git::status_letter(file.status), util::c_quote(file.path));
   std::vector<std::string> details;
   if (file.status == git::Status::renamed || file.status == git::Status::copied) {
-    line = fmt::format("{} {} -> {}", git::status_letter(file.status), util::c_quote(file.old_path), util::c_quote(file.path));
+    line = fmt::format("{} {} -> {}", git::status_letter(file.status), util::c_quote(file.old_path),
+                       util::c_quote(file.path));
     details.push_back(fmt::format("{}% similar", file.similarity));
   }
   if (file.submodule()) {
@@ -216,8 +236,8 @@ class Builder
 {
 public:
   explicit Builder(const Input& input)
-    : m_input(input),
-      m_template(input.template_text, "cmtgen.template")
+    : m_input(input)
+    , m_template(input.template_text, "cmtgen.template")
   {
     m_reasons.reserve(input.files.size());
     m_cut.resize(input.files.size(), false);
@@ -400,10 +420,7 @@ private:
 
   // The prompt without diffs and note, but with the text around both: what every byte of
   // diff adds to.
-  std::size_t render_size(const std::string& summary) const
-  {
-    return render_user(summary, "", "", true, true).size();
-  }
+  std::size_t render_size(const std::string& summary) const { return render_user(summary, "", "", true, true).size(); }
 
   // The diff of one file within `available` bytes, or "" when not even its start fits.
   std::string diff_piece(std::size_t index, std::size_t available, Prompt& prompt)
@@ -466,7 +483,9 @@ private:
     }
   }
 
-  std::string omitted_note(const std::vector<std::size_t>& budget_omitted, std::size_t room, std::size_t files_cut) const
+  std::string omitted_note(const std::vector<std::size_t>& budget_omitted,
+                           std::size_t room,
+                           std::size_t files_cut) const
   {
     std::string note;
     std::size_t never_shown = 0;
@@ -478,8 +497,8 @@ private:
                           never_shown, never_shown == 1 ? "" : "s");
     }
     if (files_cut > 0) {
-      note += fmt::format("{} diff{} cut short to fit (marked where cut).\n", files_cut,
-                          files_cut == 1 ? " is" : "s are");
+      note +=
+        fmt::format("{} diff{} cut short to fit (marked where cut).\n", files_cut, files_cut == 1 ? " is" : "s are");
     }
     if (!budget_omitted.empty()) {
       std::string names;

@@ -19,15 +19,15 @@ struct Omitted
 
 struct Input
 {
-  std::string template_text;             // a Mustache template (templates/README.md)
-  std::vector<git::FileChange> files;    // the whole change
+  std::string template_text;          // a Mustache template (templates/README.md)
+  std::vector<git::FileChange> files; // the whole change
   git::Head head;
   std::vector<std::string> recent_subjects;
-  std::string previous_message;          // --amend with cmtgen.amend=regenerate
+  std::string previous_message; // --amend with cmtgen.amend=regenerate
   std::string language = "English";
   int candidates = 1;
-  std::size_t max_bytes = 60000;         // budget for the user prompt
-  std::vector<std::string> exclude;      // user globs (the built-in list always applies)
+  std::size_t max_bytes = 60000;    // budget for the user prompt
+  std::vector<std::string> exclude; // user globs (the built-in list always applies)
   bool redact = true;
   // Patch of files[index] with at most `limit` bytes of hunks; only called for files whose
   // diff may be shown, smallest first, so memory stays bounded by the budget.
@@ -40,7 +40,7 @@ struct Prompt
   std::string user; // exactly what goes to the model on stdin
   std::vector<Omitted> omitted;
   std::size_t files_with_diff = 0;
-  std::size_t files_cut = 0;     // shown only in part
+  std::size_t files_cut = 0; // shown only in part
   std::size_t diff_bytes = 0;
   std::size_t redactions = 0;
   bool summary_grouped = false; // the per-file summary was grouped by directory to fit

@@ -20,11 +20,10 @@ namespace {
 bool
 is_code_path(std::string_view path)
 {
-  constexpr std::array<std::string_view, 36> k_code = { "c",      "cc",  "cpp", "cxx",   "h",    "hh",  "hpp", "hxx",
-                                                        "m",      "mm",  "py",  "pyi",   "js",   "mjs", "cjs", "jsx",
-                                                        "ts",     "tsx", "go",  "rs",    "java", "kt",  "kts", "scala",
-                                                        "rb",     "php", "cs",  "swift", "dart", "lua", "vue", "svelte",
-                                                        "groovy", "sql", "pas", "pp" };
+  constexpr std::array<std::string_view, 36> k_code = {
+    "c",  "cc",  "cpp", "cxx",   "h",    "hh",  "hpp", "hxx",    "m",      "mm",  "py",  "pyi",
+    "js", "mjs", "cjs", "jsx",   "ts",   "tsx", "go",  "rs",     "java",   "kt",  "kts", "scala",
+    "rb", "php", "cs",  "swift", "dart", "lua", "vue", "svelte", "groovy", "sql", "pas", "pp"};
   const std::size_t slash = path.rfind('/');
   const std::string_view base = slash == std::string_view::npos ? path : path.substr(slash + 1);
   const std::size_t dot = base.rfind('.');
@@ -35,7 +34,7 @@ class Masker
 {
 public:
   explicit Masker(Result& result)
-    : m_sink{ result }
+    : m_sink{result}
   {
   }
   Masker(const Masker&) = delete;
@@ -87,7 +86,7 @@ private:
   }
 
   Sink m_sink;
-  KeyBlocks m_keys{ m_sink };
+  KeyBlocks m_keys{m_sink};
   std::string m_a;
   std::string m_b;
   bool m_code_file = false;

@@ -13,23 +13,20 @@ namespace {
 
 // Not "credentials": it names objects, files and modes (fetch's credentials: 'same-origin')
 // far more often than a literal secret.
-constexpr std::array<std::string_view, 14> k_secret_words = { "password",   "passwd",       "pwd",        "pass",
-                                                              "passphrase", "secret",       "token",      "apikey",
-                                                              "accesskey",  "secretkey",    "privatekey", "authkey",
-                                                              "auth",       "authorization" };
+constexpr std::array<std::string_view, 14> k_secret_words = {
+  "password", "passwd",    "pwd",       "pass",       "passphrase", "secret", "token",
+  "apikey",   "accesskey", "secretkey", "privatekey", "authkey",    "auth",   "authorization"};
 
 // "<qualifier>_key" is a secret; a bare "key" (a dict key, a sort key, an i18n key) is not.
 constexpr std::array<std::string_view, 24> k_key_qualifiers = {
   "api",    "access",  "private",  "secret",  "signing", "encryption", "master",  "auth",
   "client", "session", "hmac",     "app",     "account", "service",    "license", "ssh",
-  "gpg",    "pgp",     "consumer", "webhook", "jwt",     "shared",     "storage", "deploy"
-};
+  "gpg",    "pgp",     "consumer", "webhook", "jwt",     "shared",     "storage", "deploy"};
 
 // Dropped from the end of a name before judging it: "password_hash", "token_b64" and
 // "secret_key_base" hold the secret; "token_type", "password_length", "secret_name" do not.
-constexpr std::array<std::string_view, 14> k_value_suffixes = { "value",  "val",   "str",  "string", "b64",
-                                                                "base64", "hex",   "raw",  "plain",  "hash",
-                                                                "enc",    "bytes", "base", "data" };
+constexpr std::array<std::string_view, 14> k_value_suffixes = {
+  "value", "val", "str", "string", "b64", "base64", "hex", "raw", "plain", "hash", "enc", "bytes", "base", "data"};
 
 // "DB_PASSWORD", "apiKey", "X-Api-Key", "config.password", "OAuthToken" -> lower-case words,
 // trailing digits dropped ("token2").
@@ -66,7 +63,7 @@ Name
 classify_name(std::string_view name)
 {
   // Most identifiers contain none of these roots; don't split them into words.
-  constexpr std::array<std::string_view, 6> k_roots = { "pass", "pwd", "secret", "token", "key", "auth" };
+  constexpr std::array<std::string_view, 6> k_roots = {"pass", "pwd", "secret", "token", "key", "auth"};
   if (name.size() > 64 ||
       std::none_of(k_roots.begin(), k_roots.end(), [&](std::string_view r) { return util::icontains(name, r); })) {
     return Name::plain;
@@ -130,7 +127,7 @@ find_value(std::string_view in, std::size_t name_begin, std::size_t name_end, ch
     ++j;
   }
   std::size_t separator = 0;
-  for (const std::string_view s : { "===", "!==", ":=", "=>", "==", "!=", "=" }) {
+  for (const std::string_view s : {"===", "!==", ":=", "=>", "==", "!=", "="}) {
     if (starts_with_at(in, j, s)) {
       separator = s.size();
       break;
@@ -181,7 +178,7 @@ find_value(std::string_view in, std::size_t name_begin, std::size_t name_end, ch
       end += in[end] == '\\' ? 2U : 1U;
     }
     end = std::min(end, in.size());
-    return Value{ q + 1, end, std::min(end + 1, in.size()), true, env_line, in_text };
+    return Value{q + 1, end, std::min(end + 1, in.size()), true, env_line, in_text};
   }
   // Unquoted: shell and .env take the whole word; elsewhere code and query punctuation ends it.
   std::size_t end = j;
@@ -192,7 +189,7 @@ find_value(std::string_view in, std::size_t name_begin, std::size_t name_end, ch
   if (element && !starts_with_at(in, end, "</")) {
     return std::nullopt; // "<password>" as a placeholder, not an element
   }
-  return Value{ j, end, end, false, env_line, in_text };
+  return Value{j, end, end, false, env_line, in_text};
 }
 
 bool
@@ -276,7 +273,7 @@ mask_assignments(std::string_view in, std::string& out, Sink& sink, bool code_fi
     // mixes letters and digits as well.
     const bool strong_enough = name == Name::secret || (value->env_line && is_alnum_mixed(text));
     if (strong_enough && is_secret_value(text, *value, code_file)) {
-      sink.replace(out, in, copied, Span{ value->begin, value->end, "assignment" });
+      sink.replace(out, in, copied, Span{value->begin, value->end, "assignment"});
     }
     i = std::max(i, value->resume);
   }

@@ -140,7 +140,7 @@ struct Sink
 
   void found(std::string_view kind, std::size_t at_line)
   {
-    result.findings.push_back(Finding{ std::string(kind), at_line });
+    result.findings.push_back(Finding{std::string(kind), at_line});
   }
 };
 

@@ -146,7 +146,7 @@ KeyBlocks::mask_armour(std::string_view in, std::string& out)
     const std::size_t stop = end == std::string_view::npos ? in.size() : end;
     const std::string_view body = in.substr(from, stop - from);
     if (has_key_material(body) && !util::contains(body, k_marker_open)) {
-      m_sink.replace(out, in, copied, Span{ from, stop, "private-key" });
+      m_sink.replace(out, in, copied, Span{from, stop, "private-key"});
     }
     if (end == std::string_view::npos) {
       m_in_key = true;

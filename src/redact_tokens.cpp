@@ -37,36 +37,36 @@ struct TokenRule
 
 // More specific prefixes first ("sk-ant-" before "sk-"): the first rule that matches wins.
 constexpr std::array k_token_rules = {
-  TokenRule{ "AKIA", "aws-access-key", Chars::upper_alnum, 16, 16, false },
-  TokenRule{ "ASIA", "aws-access-key", Chars::upper_alnum, 16, 16, false },
-  TokenRule{ "github_pat_", "github-token", Chars::word, 22, 0, false },
-  TokenRule{ "ghp_", "github-token", Chars::alnum, 36, 0, false },
-  TokenRule{ "gho_", "github-token", Chars::alnum, 36, 0, false },
-  TokenRule{ "ghu_", "github-token", Chars::alnum, 36, 0, false },
-  TokenRule{ "ghs_", "github-token", Chars::alnum, 36, 0, false },
-  TokenRule{ "ghr_", "github-token", Chars::alnum, 36, 0, false },
-  TokenRule{ "glpat-", "gitlab-token", Chars::token, 20, 0, false },
-  TokenRule{ "xoxa-", "slack-token", Chars::token, 10, 0, false },
-  TokenRule{ "xoxb-", "slack-token", Chars::token, 10, 0, false },
-  TokenRule{ "xoxp-", "slack-token", Chars::token, 10, 0, false },
-  TokenRule{ "xoxo-", "slack-token", Chars::token, 10, 0, false },
-  TokenRule{ "xoxs-", "slack-token", Chars::token, 10, 0, false },
-  TokenRule{ "xoxr-", "slack-token", Chars::token, 10, 0, false },
-  TokenRule{ "sk_live_", "stripe-key", Chars::alnum, 16, 0, false },
-  TokenRule{ "rk_live_", "stripe-key", Chars::alnum, 16, 0, false },
-  TokenRule{ "sk_test_", "stripe-key", Chars::alnum, 16, 0, false },
-  TokenRule{ "rk_test_", "stripe-key", Chars::alnum, 16, 0, false },
-  TokenRule{ "sk-ant-", "anthropic-key", Chars::token, 32, 0, false },
-  TokenRule{ "sk-proj-", "openai-key", Chars::token, 32, 0, false },
-  TokenRule{ "sk-svcacct-", "openai-key", Chars::token, 32, 0, false },
-  TokenRule{ "sk-admin-", "openai-key", Chars::token, 32, 0, false },
-  TokenRule{ "sk-", "openai-key", Chars::token, 32, 0, true },
-  TokenRule{ "AIza", "google-api-key", Chars::token, 35, 35, false },
-  TokenRule{ "npm_", "npm-token", Chars::alnum, 36, 36, false },
-  TokenRule{ "SK", "twilio-key", Chars::lower_hex, 32, 32, false },
-  TokenRule{ "SG.", "sendgrid-key", Chars::dotted, 60, 0, false },
-  TokenRule{ "hf_", "huggingface-token", Chars::alnum, 30, 0, true },
-  TokenRule{ "pypi-", "pypi-token", Chars::token, 50, 0, false },
+  TokenRule{"AKIA", "aws-access-key", Chars::upper_alnum, 16, 16, false},
+  TokenRule{"ASIA", "aws-access-key", Chars::upper_alnum, 16, 16, false},
+  TokenRule{"github_pat_", "github-token", Chars::word, 22, 0, false},
+  TokenRule{"ghp_", "github-token", Chars::alnum, 36, 0, false},
+  TokenRule{"gho_", "github-token", Chars::alnum, 36, 0, false},
+  TokenRule{"ghu_", "github-token", Chars::alnum, 36, 0, false},
+  TokenRule{"ghs_", "github-token", Chars::alnum, 36, 0, false},
+  TokenRule{"ghr_", "github-token", Chars::alnum, 36, 0, false},
+  TokenRule{"glpat-", "gitlab-token", Chars::token, 20, 0, false},
+  TokenRule{"xoxa-", "slack-token", Chars::token, 10, 0, false},
+  TokenRule{"xoxb-", "slack-token", Chars::token, 10, 0, false},
+  TokenRule{"xoxp-", "slack-token", Chars::token, 10, 0, false},
+  TokenRule{"xoxo-", "slack-token", Chars::token, 10, 0, false},
+  TokenRule{"xoxs-", "slack-token", Chars::token, 10, 0, false},
+  TokenRule{"xoxr-", "slack-token", Chars::token, 10, 0, false},
+  TokenRule{"sk_live_", "stripe-key", Chars::alnum, 16, 0, false},
+  TokenRule{"rk_live_", "stripe-key", Chars::alnum, 16, 0, false},
+  TokenRule{"sk_test_", "stripe-key", Chars::alnum, 16, 0, false},
+  TokenRule{"rk_test_", "stripe-key", Chars::alnum, 16, 0, false},
+  TokenRule{"sk-ant-", "anthropic-key", Chars::token, 32, 0, false},
+  TokenRule{"sk-proj-", "openai-key", Chars::token, 32, 0, false},
+  TokenRule{"sk-svcacct-", "openai-key", Chars::token, 32, 0, false},
+  TokenRule{"sk-admin-", "openai-key", Chars::token, 32, 0, false},
+  TokenRule{"sk-", "openai-key", Chars::token, 32, 0, true},
+  TokenRule{"AIza", "google-api-key", Chars::token, 35, 35, false},
+  TokenRule{"npm_", "npm-token", Chars::alnum, 36, 36, false},
+  TokenRule{"SK", "twilio-key", Chars::lower_hex, 32, 32, false},
+  TokenRule{"SG.", "sendgrid-key", Chars::dotted, 60, 0, false},
+  TokenRule{"hf_", "huggingface-token", Chars::alnum, 30, 0, true},
+  TokenRule{"pypi-", "pypi-token", Chars::token, 50, 0, false},
 };
 
 // The characters a token can start with ('b'/'B' for Bearer and Basic, 'e' for JWTs), so
@@ -123,7 +123,7 @@ match_table(std::string_view text, std::size_t at, std::array<std::size_t, k_tok
                     (end == text.size() || !is_alnum(text[end])) &&
                     (!rule.needs_mixed || is_mixed(text.substr(body, rest)));
     if (ok) {
-      return Span{ at, end, rule.kind };
+      return Span{at, end, rule.kind};
     }
     if (rule.max_rest == 0) {
       dead[r] = end;
@@ -152,7 +152,7 @@ match_jwt(std::string_view text, std::size_t at, std::size_t& dead)
   if (end < text.size() && text[end] == '.') {
     end = run_end(text, end + 1, Chars::token, text.size());
   }
-  return Span{ at, end, "jwt" };
+  return Span{at, end, "jwt"};
 }
 
 // "Bearer <token>" anywhere, "Basic <base64>" only on a line that talks about authorization
@@ -182,7 +182,7 @@ match_auth_scheme(std::string_view text, std::size_t at, bool authorization_line
   if (end - begin < min_length || !is_alnum_mixed(text.substr(begin, end - begin))) {
     return std::nullopt;
   }
-  return Span{ begin, end, kind };
+  return Span{begin, end, kind};
 }
 
 } // namespace

@@ -34,7 +34,7 @@ mask_url_credentials(std::string_view in, std::string& out, Sink& sink)
     if (colon >= at_sign || is_reference(in.substr(colon + 1, at_sign - colon - 1))) {
       continue;
     }
-    sink.replace(out, in, copied, Span{ colon + 1, at_sign, "url-credentials" });
+    sink.replace(out, in, copied, Span{colon + 1, at_sign, "url-credentials"});
   }
   out.append(in.substr(copied));
 }

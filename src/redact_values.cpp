@@ -64,28 +64,27 @@ is_placeholder(std::string_view value)
       lowered.starts_with("xxx") || lowered.starts_with("***") || lowered.starts_with("...")) {
     return true;
   }
-  constexpr std::array<std::string_view, 12> k_words = { "null",  "none",      "nil",      "true",
-                                                         "false", "undefined", "password", "secret",
-                                                         "token", "required",  "optional", "default" };
+  constexpr std::array<std::string_view, 12> k_words = {"null",  "none",      "nil",      "true",
+                                                        "false", "undefined", "password", "secret",
+                                                        "token", "required",  "optional", "default"};
   // "myregistrytoken", "SuperSecretToken", "my-password": the slot's own name as its value.
   const bool letters_only =
     std::all_of(value.begin(), value.end(), [](char c) { return is_alpha(c) || c == '-' || c == '_'; });
-  if (letters_only && contains_any(lowered, { "token", "passw", "secret", "apikey", "api_key", "api-key" })) {
+  if (letters_only && contains_any(lowered, {"token", "passw", "secret", "apikey", "api_key", "api-key"})) {
     return true;
   }
   return one_of(lowered, k_words) ||
          contains_any(lowered,
-                      { "changeme",   "change_me", "change-me",   "changeit",   "your",     "example",    "placeholder",
-                        "dummy",      "sample",    "replaceme",   "replace_me", "fixme",    "_here",      "-here",
-                        "os.environ", "getenv",    "process.env", "env[",       "secrets.", "-----begin " });
+                      {"changeme",   "change_me", "change-me",   "changeit",   "your",     "example",    "placeholder",
+                       "dummy",      "sample",    "replaceme",   "replace_me", "fixme",    "_here",      "-here",
+                       "os.environ", "getenv",    "process.env", "env[",       "secrets.", "-----begin "});
 }
 
 bool
 is_path(std::string_view value)
 {
-  constexpr std::array<std::string_view, 14> k_extensions = {
-    ".pem", ".key", ".p12", ".pfx", ".crt", ".cer", ".der", ".json", ".txt", ".yaml", ".yml", ".jks", ".gpg", ".ppk"
-  };
+  constexpr std::array<std::string_view, 14> k_extensions = {".pem",  ".key", ".p12",  ".pfx", ".crt", ".cer", ".der",
+                                                             ".json", ".txt", ".yaml", ".yml", ".jks", ".gpg", ".ppk"};
   return value.starts_with("/") || value.starts_with("./") || value.starts_with("../") || value.starts_with("~/") ||
          std::any_of(k_extensions.begin(), k_extensions.end(), [&](std::string_view e) { return value.ends_with(e); });
 }

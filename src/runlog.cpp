@@ -81,9 +81,9 @@ append(const fs::path& directory, const Entry& entry)
   if (fs::file_size(path, ec) > k_rotate_bytes && !ec) {
     fs::rename(path, directory / (std::string(k_file) + ".1"), ec);
   }
-  util::append_line(path, fmt::format("{}\t{}\t{}\t{}\t{}\t{}", field(entry.time), field(entry.source),
-                                      field(entry.outcome), field(entry.failure), entry.elapsed.count(),
-                                      field(entry.detail)));
+  util::append_line(path,
+                    fmt::format("{}\t{}\t{}\t{}\t{}\t{}", field(entry.time), field(entry.source), field(entry.outcome),
+                                field(entry.failure), entry.elapsed.count(), field(entry.detail)));
 }
 
 std::vector<Entry>

@@ -22,16 +22,16 @@ mustache::data
 convert(const Data& data)
 {
   switch (data.kind()) {
-  case Data::Kind::text: return mustache::data(data.string());
-  case Data::Kind::flag: return mustache::data(data.boolean());
-  case Data::Kind::list: {
-    mustache::data list(mustache::data::type::list);
-    for (const auto& item : data.items()) {
-      list.push_back(convert(item));
+    case Data::Kind::text: return mustache::data(data.string());
+    case Data::Kind::flag: return mustache::data(data.boolean());
+    case Data::Kind::list: {
+      mustache::data list(mustache::data::type::list);
+      for (const auto& item : data.items()) {
+        list.push_back(convert(item));
+      }
+      return list;
     }
-    return list;
-  }
-  case Data::Kind::object: break;
+    case Data::Kind::object: break;
   }
   mustache::data object(mustache::data::type::object);
   for (const auto& [key, value] : data.fields()) {
@@ -63,8 +63,8 @@ load(std::string_view name_or_path)
       return std::string(*text);
     }
     throw Error(Failure::config,
-                fmt::format("no built-in template '{}' (built-in: {}); cmtgen.template also takes a path",
-                            name_or_path, util::join(builtin_names(), ", ")));
+                fmt::format("no built-in template '{}' (built-in: {}); cmtgen.template also takes a path", name_or_path,
+                            util::join(builtin_names(), ", ")));
   }
   std::string path(name_or_path);
   if (path.starts_with("~/")) {
@@ -133,7 +133,10 @@ Data::push(Data value)
 
 struct Template::Impl
 {
-  explicit Impl(const std::string& text) : tmpl(text) {}
+  explicit Impl(const std::string& text)
+    : tmpl(text)
+  {
+  }
   // kainjow's render() is not const; it keeps no state between renders.
   mutable mustache::mustache tmpl;
 
@@ -141,7 +144,8 @@ struct Template::Impl
   {
     mustache::data converted = convert(data);
     // {{> change}}: the standard rendering of the change, for every template to reuse.
-    converted.set("change", mustache::partial([] { return std::string(embedded::find("change.partial").value_or("")); }));
+    converted.set("change",
+                  mustache::partial([] { return std::string(embedded::find("change.partial").value_or("")); }));
     converted.set("system_prompt", system);
     converted.set("user_prompt", !system);
     return tmpl.render(converted);

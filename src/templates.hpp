@@ -38,7 +38,10 @@ public:
   const std::vector<std::pair<std::string, Data>>& fields() const { return m_fields; }
 
 private:
-  explicit Data(Kind kind) : m_kind(kind) {}
+  explicit Data(Kind kind)
+    : m_kind(kind)
+  {
+  }
 
   Kind m_kind;
   std::string m_text;

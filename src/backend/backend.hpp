@@ -59,9 +59,7 @@ public:
 
 // The backend `config` asks for, running children through `runner` with `env` as the base
 // environment.
-std::unique_ptr<Backend> make_backend(const Config& config,
-                                      util::Runner& runner,
-                                      const util::Environment& env);
+std::unique_ptr<Backend> make_backend(const Config& config, util::Runner& runner, const util::Environment& env);
 
 // The offline draft, for cmtgen.fallback=offline.
 std::unique_ptr<Backend> make_offline_backend();

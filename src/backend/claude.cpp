@@ -1,7 +1,6 @@
 #include "backend/claude.hpp"
 
 #include "backend/backends.hpp"
-
 #include "message.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
@@ -9,6 +8,7 @@
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,10 +25,22 @@ namespace {
 // `git rev-parse --local-env-vars` (git 2.39): they point into the repository being
 // committed; the CLI runs git in its cwd and must not see them.
 constexpr std::array k_git_local_vars = {
-  "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT",
-  "GIT_OBJECT_DIRECTORY", "GIT_DIR", "GIT_WORK_TREE", "GIT_IMPLICIT_WORK_TREE", "GIT_GRAFT_FILE",
-  "GIT_INDEX_FILE", "GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE", "GIT_PREFIX",
-  "GIT_INTERNAL_SUPER_PREFIX", "GIT_SHALLOW_FILE", "GIT_COMMON_DIR",
+  "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+  "GIT_CONFIG",
+  "GIT_CONFIG_PARAMETERS",
+  "GIT_CONFIG_COUNT",
+  "GIT_OBJECT_DIRECTORY",
+  "GIT_DIR",
+  "GIT_WORK_TREE",
+  "GIT_IMPLICIT_WORK_TREE",
+  "GIT_GRAFT_FILE",
+  "GIT_INDEX_FILE",
+  "GIT_NO_REPLACE_OBJECTS",
+  "GIT_REPLACE_REF_BASE",
+  "GIT_PREFIX",
+  "GIT_INTERNAL_SUPER_PREFIX",
+  "GIT_SHALLOW_FILE",
+  "GIT_COMMON_DIR",
 };
 
 bool
@@ -76,11 +88,12 @@ classify(const std::string& message, std::optional<int> status, const Credential
   const std::string quoted = first_line(message);
 
   if (has("invalid api key") || (status == 401 && plan.api_key)) {
-    return failure(Failure::api_key_rejected,
-                   with_credential("claude rejected ANTHROPIC_API_KEY, which in -p mode overrides a subscription login: "
-                                   "unset it, or run `git config --global cmtgen.auth subscription`",
-                                   plan),
-                   quoted);
+    return failure(
+      Failure::api_key_rejected,
+      with_credential("claude rejected ANTHROPIC_API_KEY, which in -p mode overrides a subscription login: "
+                      "unset it, or run `git config --global cmtgen.auth subscription`",
+                      plan),
+      quoted);
   }
   if (has("expired") && (status == 401 || has("oauth") || has("token"))) {
     return failure(Failure::login_expired,
@@ -148,11 +161,11 @@ classify(const std::string& message, std::optional<int> status, const Credential
                                quoted, config.timeout.count() * 2),
                    quoted);
   }
-  if (has("unable to connect") || has("connection") || has("econnrefused") || has("enotfound")
-      || has("network") || has("getaddrinfo") || has("socket")) {
-    return failure(Failure::network,
-                   fmt::format("claude cannot reach the API ({}): check the network, proxy or ANTHROPIC_BASE_URL", quoted),
-                   quoted);
+  if (has("unable to connect") || has("connection") || has("econnrefused") || has("enotfound") || has("network") ||
+      has("getaddrinfo") || has("socket")) {
+    return failure(
+      Failure::network,
+      fmt::format("claude cannot reach the API ({}): check the network, proxy or ANTHROPIC_BASE_URL", quoted), quoted);
   }
   return failure(Failure::backend_failed, fmt::format("claude failed: {}", quoted.empty() ? "no message" : quoted),
                  quoted);
@@ -203,9 +216,8 @@ locate_claude(const Config& config, const util::Environment& env)
   }
   for (const auto& candidate : candidates) {
     const std::string text = candidate.string();
-    location.searched.push_back(!home.empty() && text.starts_with(home.string() + "/")
-                                  ? "~" + text.substr(home.string().size())
-                                  : text);
+    location.searched.push_back(
+      !home.empty() && text.starts_with(home.string() + "/") ? "~" + text.substr(home.string().size()) : text);
     if (is_executable_file(candidate)) {
       location.path = candidate;
       return location;
@@ -218,8 +230,9 @@ std::string
 not_found_diagnosis(const ClaudeLocation& location)
 {
   if (location.explicit_setting) {
-    return fmt::format("{} is not an executable claude: fix it with `git config --global cmtgen.claude /path/to/claude`",
-                       location.searched.front());
+    return fmt::format(
+      "{} is not an executable claude: fix it with `git config --global cmtgen.claude /path/to/claude`",
+      location.searched.front());
   }
   return fmt::format("claude not found (looked in {}): install Claude Code, or set "
                      "`git config --global cmtgen.claude /path/to/claude`",
@@ -274,20 +287,19 @@ Generation
 judge_claude(const util::RunResult& run, const CredentialPlan& plan, const Config& config, int candidates)
 {
   switch (run.reason) {
-  case util::RunReason::not_found:
-  case util::RunReason::spawn_failed:
-    return failure(Failure::claude_not_found, fmt::format("cannot run claude: {}", run.error), run.error);
-  case util::RunReason::timed_out:
-    return failure(Failure::timed_out,
-                   fmt::format("claude did not answer within {} s (cmtgen.timeout): raise it with "
-                               "`git config --global cmtgen.timeout {}`",
-                               config.timeout.count(), config.timeout.count() * 2),
-                   first_line(run.err));
-  case util::RunReason::signaled:
-    return failure(Failure::backend_failed, fmt::format("claude was killed by signal {}", run.signal),
-                   first_line(run.err));
-  case util::RunReason::exited:
-    break;
+    case util::RunReason::not_found:
+    case util::RunReason::spawn_failed:
+      return failure(Failure::claude_not_found, fmt::format("cannot run claude: {}", run.error), run.error);
+    case util::RunReason::timed_out:
+      return failure(Failure::timed_out,
+                     fmt::format("claude did not answer within {} s (cmtgen.timeout): raise it with "
+                                 "`git config --global cmtgen.timeout {}`",
+                                 config.timeout.count(), config.timeout.count() * 2),
+                     first_line(run.err));
+    case util::RunReason::signaled:
+      return failure(Failure::backend_failed, fmt::format("claude was killed by signal {}", run.signal),
+                     first_line(run.err));
+    case util::RunReason::exited: break;
   }
 
   // --output-format json prints one object; anything before it (a warning) is skipped.
@@ -355,9 +367,9 @@ class ClaudeBackend : public Backend
 {
 public:
   ClaudeBackend(const Config& config, util::Runner& runner, const util::Environment& env)
-    : m_config(config),
-      m_runner(runner),
-      m_env(env)
+    : m_config(config)
+    , m_runner(runner)
+    , m_env(env)
   {
   }
 

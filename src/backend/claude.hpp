@@ -35,7 +35,10 @@ util::Environment claude_environment(const CredentialPlan& plan, const Config& c
 // Judges a finished run (pure): success is exit 0, is_error false and subtype "success";
 // everything else becomes a failure class with one actionable line.
 // `candidates`: how many alternatives were asked for (clean_reply splits only then).
-Generation judge_claude(const util::RunResult& run, const CredentialPlan& plan, const Config& config, int candidates = 1);
+Generation judge_claude(const util::RunResult& run,
+                        const CredentialPlan& plan,
+                        const Config& config,
+                        int candidates = 1);
 
 // The not-found diagnosis, shared with doctor.
 std::string not_found_diagnosis(const ClaudeLocation& location);

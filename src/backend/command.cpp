@@ -17,9 +17,9 @@ class CommandBackend : public Backend
 {
 public:
   CommandBackend(const Config& config, util::Runner& runner, const util::Environment& env)
-    : m_config(config),
-      m_runner(runner),
-      m_env(env)
+    : m_config(config)
+    , m_runner(runner)
+    , m_env(env)
   {
   }
 
@@ -32,8 +32,9 @@ public:
     generation.model = m_config.command.empty() ? "" : m_config.command.front();
     generation.credential_used = "whatever the command uses";
     if (m_config.command.empty()) {
-      return fail(std::move(generation), Failure::config,
-                  "cmtgen.backend=command needs cmtgen.command, e.g. `git config cmtgen.command \"llm -m gpt-4o-mini\"`");
+      return fail(
+        std::move(generation), Failure::config,
+        "cmtgen.backend=command needs cmtgen.command, e.g. `git config cmtgen.command \"llm -m gpt-4o-mini\"`");
     }
 
     util::RunRequest run;
@@ -49,20 +50,19 @@ public:
 
     const std::string program = m_config.command.front();
     switch (result.reason) {
-    case util::RunReason::not_found:
-    case util::RunReason::spawn_failed:
-      return fail(std::move(generation), Failure::backend_failed,
-                  fmt::format("cannot run cmtgen.command `{}`: {}", program, result.error));
-    case util::RunReason::timed_out:
-      return fail(std::move(generation), Failure::timed_out,
-                  fmt::format("`{}` did not answer within {} s (cmtgen.timeout): raise it with "
-                              "`git config --global cmtgen.timeout {}`",
-                              program, m_config.timeout.count(), m_config.timeout.count() * 2));
-    case util::RunReason::signaled:
-      return fail(std::move(generation), Failure::backend_failed,
-                  fmt::format("`{}` was killed by signal {}", program, result.signal));
-    case util::RunReason::exited:
-      break;
+      case util::RunReason::not_found:
+      case util::RunReason::spawn_failed:
+        return fail(std::move(generation), Failure::backend_failed,
+                    fmt::format("cannot run cmtgen.command `{}`: {}", program, result.error));
+      case util::RunReason::timed_out:
+        return fail(std::move(generation), Failure::timed_out,
+                    fmt::format("`{}` did not answer within {} s (cmtgen.timeout): raise it with "
+                                "`git config --global cmtgen.timeout {}`",
+                                program, m_config.timeout.count(), m_config.timeout.count() * 2));
+      case util::RunReason::signaled:
+        return fail(std::move(generation), Failure::backend_failed,
+                    fmt::format("`{}` was killed by signal {}", program, result.signal));
+      case util::RunReason::exited: break;
     }
     if (result.exit_code != 0) {
       const std::string_view why = util::trim(result.err);

@@ -86,8 +86,9 @@ stored_login_exists(const util::Environment& env)
   if (scopes == oauth->end() || !scopes->is_array()) {
     return false;
   }
-  return std::any_of(scopes->begin(), scopes->end(),
-                     [](const auto& scope) { return scope.is_string() && scope.template get<std::string>() == "user:inference"; });
+  return std::any_of(scopes->begin(), scopes->end(), [](const auto& scope) {
+    return scope.is_string() && scope.template get<std::string>() == "user:inference";
+  });
 }
 
 CredentialPlan
@@ -113,33 +114,32 @@ plan_credentials(Auth mode, const util::Environment& env, bool stored_login)
   };
 
   switch (mode) {
-  case Auth::inherit:
-    break;
-  case Auth::subscription:
-    remove(k_api_key, "removed: cmtgen.auth=subscription");
-    remove(k_auth_token, "removed: cmtgen.auth=subscription");
-    remove_blank(k_oauth_token);
-    break;
-  case Auth::api_key:
-    if (!env.has_value(k_api_key)) {
-      plan.error = fmt::format(
-        "cmtgen.auth=api-key but ANTHROPIC_API_KEY is {}: export a valid key, or use `git config --global cmtgen.auth auto`",
-        env.get(k_api_key) ? "empty" : "not set");
-    }
-    remove(k_auth_token, "removed: cmtgen.auth=api-key");
-    break;
-  case Auth::automatic:
-    remove_blank(k_api_key);
-    remove_blank(k_auth_token);
-    remove_blank(k_oauth_token);
-    if (plan.env.has_value(k_api_key) && login_exists) {
-      // In -p mode the key beats the login: a stale key would turn every run into a
-      // rejected API-key call although the user is logged in.
-      remove(k_api_key, fmt::format("removed: it would override the subscription login in {}; "
-                                    "set cmtgen.auth=api-key to use the key",
-                                    oauth_token ? std::string(k_oauth_token) : file.string()));
-    }
-    break;
+    case Auth::inherit: break;
+    case Auth::subscription:
+      remove(k_api_key, "removed: cmtgen.auth=subscription");
+      remove(k_auth_token, "removed: cmtgen.auth=subscription");
+      remove_blank(k_oauth_token);
+      break;
+    case Auth::api_key:
+      if (!env.has_value(k_api_key)) {
+        plan.error = fmt::format("cmtgen.auth=api-key but ANTHROPIC_API_KEY is {}: export a valid key, or use `git "
+                                 "config --global cmtgen.auth auto`",
+                                 env.get(k_api_key) ? "empty" : "not set");
+      }
+      remove(k_auth_token, "removed: cmtgen.auth=api-key");
+      break;
+    case Auth::automatic:
+      remove_blank(k_api_key);
+      remove_blank(k_auth_token);
+      remove_blank(k_oauth_token);
+      if (plan.env.has_value(k_api_key) && login_exists) {
+        // In -p mode the key beats the login: a stale key would turn every run into a
+        // rejected API-key call although the user is logged in.
+        remove(k_api_key, fmt::format("removed: it would override the subscription login in {}; "
+                                      "set cmtgen.auth=api-key to use the key",
+                                      oauth_token ? std::string(k_oauth_token) : file.string()));
+      }
+      break;
   }
   describe_used(plan, plan.env, stored_login, file);
   return plan;

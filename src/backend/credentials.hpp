@@ -12,12 +12,12 @@ namespace cmtgen::backend {
 // What claude will authenticate with, decided before it runs (DESIGN.md, cmtgen.auth).
 struct CredentialPlan
 {
-  util::Environment env;   // the child's environment after removals
-  std::string used;        // the credential claude will use, in words
-  std::string ignored;     // what cmtgen removed and why; empty when nothing
-  bool api_key = false;    // claude will send ANTHROPIC_API_KEY
-  bool auth_token = false; // claude will send ANTHROPIC_AUTH_TOKEN (a gateway's)
-  bool login = false;      // a subscription login (stored or CLAUDE_CODE_OAUTH_TOKEN)
+  util::Environment env;            // the child's environment after removals
+  std::string used;                 // the credential claude will use, in words
+  std::string ignored;              // what cmtgen removed and why; empty when nothing
+  bool api_key = false;             // claude will send ANTHROPIC_API_KEY
+  bool auth_token = false;          // claude will send ANTHROPIC_AUTH_TOKEN (a gateway's)
+  bool login = false;               // a subscription login (stored or CLAUDE_CODE_OAUTH_TOKEN)
   std::optional<std::string> error; // api-key mode without a key: the one-line fix
 };
 

@@ -42,13 +42,13 @@ single_subject(const git::FileChange& file, bool short_names)
     return fmt::format("Update submodule {}", path);
   }
   switch (file.status) {
-  case git::Status::added: return fmt::format("Add {}", path);
-  case git::Status::deleted: return fmt::format("Remove {}", path);
-  case git::Status::renamed: return fmt::format("Rename {} to {}", old_path, path);
-  case git::Status::copied: return fmt::format("Copy {} to {}", old_path, path);
-  case git::Status::type_changed:
-    return fmt::format("Turn {} into a {}", path, file.new_mode == git::k_mode_link ? "symlink" : "regular file");
-  case git::Status::modified: break;
+    case git::Status::added: return fmt::format("Add {}", path);
+    case git::Status::deleted: return fmt::format("Remove {}", path);
+    case git::Status::renamed: return fmt::format("Rename {} to {}", old_path, path);
+    case git::Status::copied: return fmt::format("Copy {} to {}", old_path, path);
+    case git::Status::type_changed:
+      return fmt::format("Turn {} into a {}", path, file.new_mode == git::k_mode_link ? "symlink" : "regular file");
+    case git::Status::modified: break;
   }
   if (file.mode_changed() && file.added <= 0 && file.removed <= 0) {
     return file.new_mode == git::k_mode_executable ? fmt::format("Make {} executable", path)
@@ -75,9 +75,10 @@ many_subject(const std::vector<git::FileChange>& files)
   const auto all = [&](git::Status status) {
     return std::all_of(files.begin(), files.end(), [&](const auto& f) { return f.status == status; });
   };
-  const char* verb = all(git::Status::added) ? "Add" : all(git::Status::deleted) ? "Remove"
-                   : all(git::Status::renamed)                                  ? "Move"
-                                                                                : "Update";
+  const char* verb = all(git::Status::added)     ? "Add"
+                     : all(git::Status::deleted) ? "Remove"
+                     : all(git::Status::renamed) ? "Move"
+                                                 : "Update";
   const std::string common = common_directory(files);
   if (!common.empty()) {
     return fmt::format("{} {} files in {}", verb, files.size(), common);
@@ -178,7 +179,7 @@ offline_message(const std::vector<git::FileChange>& files)
     const std::string name = file.status == git::Status::renamed || file.status == git::Status::copied
                                ? fmt::format("{} -> {}", file.old_path, file.path)
                                : file.path;
-    const std::string counts = file.added >= 0 ? fmt::format(" (+{} -{})", file.added, file.removed)
+    const std::string counts = file.added >= 0    ? fmt::format(" (+{} -{})", file.added, file.removed)
                                : file.submodule() ? " (submodule)"
                                                   : " (binary)";
     body += fmt::format("\n- {}: {}{}", git::status_name(file.status), name, counts);

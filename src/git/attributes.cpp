@@ -133,8 +133,8 @@ Attributes::lookup(std::string_view path) const
   for (const auto& rule : m_rules) {
     std::string_view relative = path;
     if (!rule.directory.empty()) {
-      if (!path.starts_with(rule.directory) || path.size() <= rule.directory.size()
-          || path[rule.directory.size()] != '/') {
+      if (!path.starts_with(rule.directory) || path.size() <= rule.directory.size() ||
+          path[rule.directory.size()] != '/') {
         continue;
       }
       relative.remove_prefix(rule.directory.size() + 1);
@@ -148,8 +148,8 @@ Attributes::lookup(std::string_view path) const
     }
     for (const auto& assignment : expanded) {
       if (assignment.name == "linguist-generated") {
-        result.generated = assignment.state == State::set
-                           || (assignment.state == State::value && util::to_lower(assignment.value) == "true");
+        result.generated = assignment.state == State::set ||
+                           (assignment.state == State::value && util::to_lower(assignment.value) == "true");
       } else if (assignment.name == "diff") {
         result.no_diff = assignment.state == State::unset;
       }

@@ -33,10 +33,10 @@ struct FileChange
   std::uint64_t new_size = 0;
   std::int64_t added = -1; // lines; -1 when unknown (binary, too large)
   std::int64_t removed = -1;
-  bool binary = false;     // content or attributes (-diff, binary) say so
-  bool too_large = false;  // a side is larger than the diff size limit: never loaded
-  bool generated = false;  // .gitattributes linguist-generated
-  bool no_diff = false;    // .gitattributes -diff / binary
+  bool binary = false;    // content or attributes (-diff, binary) say so
+  bool too_large = false; // a side is larger than the diff size limit: never loaded
+  bool generated = false; // .gitattributes linguist-generated
+  bool no_diff = false;   // .gitattributes -diff / binary
 
   bool submodule() const { return old_mode == k_mode_gitlink || new_mode == k_mode_gitlink; }
   bool mode_changed() const

@@ -10,9 +10,9 @@
 #include <fmt/core.h>
 
 #include <charconv>
-#include <utility>
-#include <system_error>
 #include <map>
+#include <system_error>
+#include <utility>
 
 namespace cmtgen::git {
 
@@ -55,10 +55,10 @@ class CliRepository : public Repository
 {
 public:
   explicit CliRepository(const OpenRequest& request)
-    : m_runner(request.runner ? *request.runner : util::system_runner()),
-      m_env(request.env),
-      m_cwd(request.cwd),
-      m_max_file_size(request.max_file_size)
+    : m_runner(request.runner ? *request.runner : util::system_runner())
+    , m_env(request.env)
+    , m_cwd(request.cwd)
+    , m_max_file_size(request.max_file_size)
   {
     // git reads a missing GIT_INDEX_FILE as an empty index: everything would look deleted.
     if (const auto index = m_env.get("GIT_INDEX_FILE"); index && !index->empty()) {
@@ -133,14 +133,23 @@ public:
   std::vector<FileChange> staged(Base base, Renames renames) override
   {
     m_base = base_revision(base);
-    m_rename_flags = renames == Renames::off       ? std::vector<std::string>{"--no-renames"}
+    m_rename_flags = renames == Renames::off      ? std::vector<std::string>{"--no-renames"}
                      : renames == Renames::copies ? std::vector<std::string>{"-M", "-C"}
                                                   : std::vector<std::string>{"-M"};
     // core.bigFileThreshold makes git treat larger files as binary without loading them:
     // the same limit as libgit2's max_size on the other path.
-    std::vector<std::string> args = {"-c", fmt::format("core.bigFileThreshold={}", m_max_file_size),
-                                     "diff", "--cached", "-z", "--raw", "--no-abbrev", "--numstat",
-                                     "--no-ext-diff", "--no-textconv", "--no-color", "--ignore-submodules=none"};
+    std::vector<std::string> args = {"-c",
+                                     fmt::format("core.bigFileThreshold={}", m_max_file_size),
+                                     "diff",
+                                     "--cached",
+                                     "-z",
+                                     "--raw",
+                                     "--no-abbrev",
+                                     "--numstat",
+                                     "--no-ext-diff",
+                                     "--no-textconv",
+                                     "--no-color",
+                                     "--ignore-submodules=none"};
     args.insert(args.end(), m_rename_flags.begin(), m_rename_flags.end());
     args.push_back(m_base);
     args.emplace_back("--");
@@ -259,7 +268,8 @@ public:
   {
     std::vector<ConfigEntry> entries;
     // git applies every level, includes and `git -c` itself.
-    const auto result = run({"config", "-z", "--show-scope", "--show-origin", "--get-regexp", prefixes_regex(prefixes)});
+    const auto result =
+      run({"config", "-z", "--show-scope", "--show-origin", "--get-regexp", prefixes_regex(prefixes)});
     if (result.reason != util::RunReason::exited || result.exit_code > 1) {
       throw Error(Failure::git, fmt::format("git config failed: {}", util::trim(result.err)));
     }
@@ -300,8 +310,8 @@ private:
     auto result = run(args);
     if (!result.succeeded()) {
       std::string_view why = util::trim(result.err);
-      throw Error(Failure::git, fmt::format("git {} failed: {}", args.front(),
-                                            why.empty() ? util::reason_name(result.reason) : why));
+      throw Error(Failure::git,
+                  fmt::format("git {} failed: {}", args.front(), why.empty() ? util::reason_name(result.reason) : why));
     }
     return std::move(result.out);
   }

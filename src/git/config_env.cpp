@@ -1,8 +1,7 @@
 // The `git -c` overrides git hands to its children. libgit2 ignores them, so they are
 // parsed here with git's own rules (config.c: git_config_from_parameters).
-#include "git/repository.hpp"
-
 #include "error.hpp"
+#include "git/repository.hpp"
 #include "util/strings.hpp"
 
 #include <fmt/core.h>
@@ -22,8 +21,8 @@ normalize_key(std::string_view key)
   if (first == std::string_view::npos) {
     return util::to_lower(key);
   }
-  return util::to_lower(key.substr(0, first)) + std::string(key.substr(first, last - first))
-         + util::to_lower(key.substr(last));
+  return util::to_lower(key.substr(0, first)) + std::string(key.substr(first, last - first)) +
+         util::to_lower(key.substr(last));
 }
 
 // Reads one sq-quoted word ('it'\''s') at `pos`, as written by git's sq_quote_buf.

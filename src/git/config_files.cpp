@@ -24,12 +24,12 @@ std::string
 level_name(git_config_level_t level)
 {
   switch (level) {
-  case GIT_CONFIG_LEVEL_SYSTEM: return "system config";
-  case GIT_CONFIG_LEVEL_XDG: return "XDG config";
-  case GIT_CONFIG_LEVEL_GLOBAL: return "global config";
-  case GIT_CONFIG_LEVEL_LOCAL: return "local config";
-  case GIT_CONFIG_LEVEL_APP: return "worktree config";
-  default: return "config";
+    case GIT_CONFIG_LEVEL_SYSTEM: return "system config";
+    case GIT_CONFIG_LEVEL_XDG: return "XDG config";
+    case GIT_CONFIG_LEVEL_GLOBAL: return "global config";
+    case GIT_CONFIG_LEVEL_LOCAL: return "local config";
+    case GIT_CONFIG_LEVEL_APP: return "worktree config";
+    default: return "config";
   }
 }
 
@@ -72,8 +72,7 @@ open_config(const util::Environment& env, git_repository* repo, const fs::path& 
   if (!common_dir.empty()) {
     add(common_dir / "config", GIT_CONFIG_LEVEL_LOCAL);
     int worktree_config = 0;
-    if (git_config_get_bool(&worktree_config, config.get(), "extensions.worktreeconfig") == 0
-        && worktree_config) {
+    if (git_config_get_bool(&worktree_config, config.get(), "extensions.worktreeconfig") == 0 && worktree_config) {
       add(git_dir / "config.worktree", GIT_CONFIG_LEVEL_APP);
     }
   }

@@ -2,10 +2,10 @@
 
 #include "error.hpp"
 
+#include <fmt/core.h>
+
 #include <fcntl.h>
 #include <sys/stat.h>
-
-#include <fmt/core.h>
 
 #include <atomic>
 #include <cerrno>
@@ -25,8 +25,8 @@ std::atomic<bool> g_initializing{false};
 extern "C" int
 stat(const char* __restrict path, struct stat* __restrict buffer) noexcept
 {
-  if (g_initializing.load(std::memory_order_relaxed)
-      && (std::strstr(path, "/ssl/") || std::strstr(path, "/pki/") || std::strstr(path, "cert"))) {
+  if (g_initializing.load(std::memory_order_relaxed) &&
+      (std::strstr(path, "/ssl/") || std::strstr(path, "/pki/") || std::strstr(path, "cert"))) {
     errno = ENOENT;
     return -1;
   }

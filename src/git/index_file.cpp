@@ -28,15 +28,19 @@ malformed(std::string_view what)
 class Cursor
 {
 public:
-  Cursor(std::string_view data, std::size_t pos) : m_data(data), m_pos(pos) {}
+  Cursor(std::string_view data, std::size_t pos)
+    : m_data(data)
+    , m_pos(pos)
+  {
+  }
 
   std::uint32_t u32()
   {
     const auto bytes = take(4);
-    return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[0])) << 24
-           | static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[1])) << 16
-           | static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[2])) << 8
-           | static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[3]));
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[0])) << 24 |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[1])) << 16 |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[2])) << 8 |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[3]));
   }
 
   std::uint16_t u16()

@@ -34,7 +34,7 @@ struct IndexEntry
 // for it, when still valid.
 struct CacheTree
 {
-  std::string name;       // the directory's own name ("" for the top)
+  std::string name;          // the directory's own name ("" for the top)
   std::int64_t entries = -1; // index entries below it; -1 when invalidated
   RawOid oid{};
   std::vector<CacheTree> children;
@@ -45,7 +45,7 @@ struct CacheTree
 
 struct IndexFile
 {
-  std::vector<IndexEntry> entries; // in git's order: bytewise by path, then by stage
+  std::vector<IndexEntry> entries;       // in git's order: bytewise by path, then by stage
   std::unique_ptr<CacheTree> cache_tree; // null when the index has none
 };
 

@@ -62,10 +62,10 @@ class Libgit2Repository : public Repository
 {
 public:
   Libgit2Repository(handle::Repository repo, IndexFile index, const OpenRequest& request)
-    : m_repo(std::move(repo)),
-      m_index(std::move(index)),
-      m_env(request.env),
-      m_max_file_size(request.max_file_size)
+    : m_repo(std::move(repo))
+    , m_index(std::move(index))
+    , m_env(request.env)
+    , m_max_file_size(request.max_file_size)
   {
     m_git_dir = fs::path(git_repository_path(m_repo.get())).lexically_normal();
     m_common_dir = fs::path(git_repository_commondir(m_repo.get())).lexically_normal();

@@ -37,8 +37,8 @@ public:
     const bool has_new = !file.new_oid.empty();
     git_oid old_id{};
     git_oid new_id{};
-    if ((has_old && git_oid_fromstr(&old_id, file.old_oid.c_str()) < 0)
-        || (has_new && git_oid_fromstr(&new_id, file.new_oid.c_str()) < 0)) {
+    if ((has_old && git_oid_fromstr(&old_id, file.old_oid.c_str()) < 0) ||
+        (has_new && git_oid_fromstr(&new_id, file.new_oid.c_str()) < 0)) {
       return;
     }
     file.old_size = has_old ? header_size(old_id) : 0;
@@ -76,9 +76,8 @@ public:
     const auto length = [](const handle::Blob& blob) {
       return blob ? static_cast<std::size_t>(git_blob_rawsize(blob.get())) : std::size_t{0};
     };
-    if (git_patch_from_buffers(&raw, content(old_blob), length(old_blob), nullptr, content(new_blob),
-                               length(new_blob), nullptr, &options)
-        < 0) {
+    if (git_patch_from_buffers(&raw, content(old_blob), length(old_blob), nullptr, content(new_blob), length(new_blob),
+                               nullptr, &options) < 0) {
       return;
     }
     handle::Patch patch(raw);
@@ -132,8 +131,8 @@ count_lines(const fs::path& git_dir, std::vector<FileChange>& files, std::size_t
 {
   library();
   std::atomic<std::size_t> next = 0;
-  const bool threaded = (git_libgit2_features() & GIT_FEATURE_THREADS) != 0
-                        && files.size() >= 2 * k_files_per_thread && std::thread::hardware_concurrency() > 1 && !std::getenv("ONE");
+  const bool threaded = (git_libgit2_features() & GIT_FEATURE_THREADS) != 0 && files.size() >= 2 * k_files_per_thread &&
+                        std::thread::hardware_concurrency() > 1 && !std::getenv("ONE");
   std::thread helper;
   if (threaded) {
     helper = std::thread([&] { work(git_dir, files, max_size, next); });

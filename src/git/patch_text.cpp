@@ -15,7 +15,11 @@ namespace {
 class HunkCollector
 {
 public:
-  HunkCollector(FilePatch& out, std::size_t limit) : m_out(out), m_limit(limit) {}
+  HunkCollector(FilePatch& out, std::size_t limit)
+    : m_out(out)
+    , m_limit(limit)
+  {
+  }
 
   int add(const git_diff_line& line)
   {
@@ -34,8 +38,8 @@ public:
       return 0;
     }
     std::string& hunk = m_out.hunks.back();
-    if (line.origin == GIT_DIFF_LINE_CONTEXT || line.origin == GIT_DIFF_LINE_ADDITION
-        || line.origin == GIT_DIFF_LINE_DELETION) {
+    if (line.origin == GIT_DIFF_LINE_CONTEXT || line.origin == GIT_DIFF_LINE_ADDITION ||
+        line.origin == GIT_DIFF_LINE_DELETION) {
       hunk += line.origin;
     }
     hunk.append(content);
@@ -71,24 +75,24 @@ header(const FileChange& file)
   std::string text = fmt::format("diff --git {} {}\n", side("a/", file.old_path), side("b/", file.path));
   const bool same_mode = file.old_mode == file.new_mode;
   switch (file.status) {
-  case Status::added: text += fmt::format("new file mode {:06o}\n", file.new_mode); break;
-  case Status::deleted: text += fmt::format("deleted file mode {:06o}\n", file.old_mode); break;
-  case Status::renamed:
-  case Status::copied: {
-    const char* verb = file.status == Status::renamed ? "rename" : "copy";
-    if (!same_mode) {
-      text += fmt::format("old mode {:06o}\nnew mode {:06o}\n", file.old_mode, file.new_mode);
+    case Status::added: text += fmt::format("new file mode {:06o}\n", file.new_mode); break;
+    case Status::deleted: text += fmt::format("deleted file mode {:06o}\n", file.old_mode); break;
+    case Status::renamed:
+    case Status::copied: {
+      const char* verb = file.status == Status::renamed ? "rename" : "copy";
+      if (!same_mode) {
+        text += fmt::format("old mode {:06o}\nnew mode {:06o}\n", file.old_mode, file.new_mode);
+      }
+      text += fmt::format("similarity index {}%\n{} from {}\n{} to {}\n", file.similarity, verb,
+                          util::c_quote(file.old_path), verb, util::c_quote(file.path));
+      break;
     }
-    text += fmt::format("similarity index {}%\n{} from {}\n{} to {}\n", file.similarity, verb,
-                        util::c_quote(file.old_path), verb, util::c_quote(file.path));
-    break;
-  }
-  case Status::modified:
-  case Status::type_changed:
-    if (!same_mode) {
-      text += fmt::format("old mode {:06o}\nnew mode {:06o}\n", file.old_mode, file.new_mode);
-    }
-    break;
+    case Status::modified:
+    case Status::type_changed:
+      if (!same_mode) {
+        text += fmt::format("old mode {:06o}\nnew mode {:06o}\n", file.old_mode, file.new_mode);
+      }
+      break;
   }
   if (file.old_oid == file.new_oid) {
     return text; // a pure rename or mode change: no content lines
@@ -136,8 +140,8 @@ file_patch(git_repository* repo, const FileChange& file, std::size_t limit)
   git_diff_options options = GIT_DIFF_OPTIONS_INIT;
   options.flags = GIT_DIFF_FORCE_TEXT;
   git_patch* raw = nullptr;
-  check(git_patch_from_buffers(&raw, content(old_blob), length(old_blob), nullptr, content(new_blob),
-                               length(new_blob), nullptr, &options),
+  check(git_patch_from_buffers(&raw, content(old_blob), length(old_blob), nullptr, content(new_blob), length(new_blob),
+                               nullptr, &options),
         "building a patch");
   const handle::Patch patch(raw);
   HunkCollector collector(result, limit);

@@ -16,7 +16,10 @@ namespace cmtgen::git {
 class Unreadable : public Error
 {
 public:
-  explicit Unreadable(const std::string& message) : Error(Failure::git, message) {}
+  explicit Unreadable(const std::string& message)
+    : Error(Failure::git, message)
+  {
+  }
 };
 
 // Reads with libgit2. Throws Unreadable when libgit2 cannot open the repository or read its

@@ -14,9 +14,9 @@ namespace cmtgen::git {
 
 namespace {
 
-constexpr int k_threshold = 50;           // git's and libgit2's default rename score
-constexpr std::size_t k_limit = 1000;     // diff.renameLimit's default
-constexpr std::size_t k_sniff = 8000;     // git's binary check: a NUL in the first 8000 bytes
+constexpr int k_threshold = 50;       // git's and libgit2's default rename score
+constexpr std::size_t k_limit = 1000; // diff.renameLimit's default
+constexpr std::size_t k_sniff = 8000; // git's binary check: a NUL in the first 8000 bytes
 
 using Signature = std::unique_ptr<git_hashsig, Deleter<git_hashsig_free>>;
 
@@ -30,7 +30,11 @@ basename(std::string_view path)
 class Signatures
 {
 public:
-  Signatures(git_repository* repo, std::size_t max_size) : m_repo(repo), m_max_size(max_size) {}
+  Signatures(git_repository* repo, std::size_t max_size)
+    : m_repo(repo)
+    , m_max_size(max_size)
+  {
+  }
 
   // The similarity signature of a blob, or null for binary, huge or unreadable blobs.
   const git_hashsig* get(const std::string& oid_hex)
@@ -73,7 +77,8 @@ private:
       return {};
     }
     git_hashsig* signature = nullptr;
-    const auto options = static_cast<git_hashsig_option_t>(GIT_HASHSIG_SMART_WHITESPACE | GIT_HASHSIG_ALLOW_SMALL_FILES);
+    const auto options =
+      static_cast<git_hashsig_option_t>(GIT_HASHSIG_SMART_WHITESPACE | GIT_HASHSIG_ALLOW_SMALL_FILES);
     if (git_hashsig_create(&signature, data, length, options) < 0) {
       return {};
     }
@@ -119,10 +124,10 @@ find_renames(git_repository* repo, std::vector<FileChange>& files, Renames mode,
       continue;
     }
     switch (files[i].status) {
-    case Status::deleted: deleted.push_back(i); break;
-    case Status::added: added.push_back(i); break;
-    case Status::modified: modified.push_back(i); break;
-    default: break;
+      case Status::deleted: deleted.push_back(i); break;
+      case Status::added: added.push_back(i); break;
+      case Status::modified: modified.push_back(i); break;
+      default: break;
     }
   }
   if (added.empty() || (deleted.empty() && (mode != Renames::copies || modified.empty()))) {
@@ -191,8 +196,8 @@ find_renames(git_repository* repo, std::vector<FileChange>& files, Renames mode,
       if (a.score != b.score) {
         return a.score > b.score;
       }
-      return (basename(files[a.source].path) == basename(files[a.target].path))
-             > (basename(files[b.source].path) == basename(files[b.target].path));
+      return (basename(files[a.source].path) == basename(files[a.target].path)) >
+             (basename(files[b.source].path) == basename(files[b.target].path));
     });
     return pairs;
   };

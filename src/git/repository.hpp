@@ -35,11 +35,11 @@ enum class Base {
 
 struct OpenRequest
 {
-  util::Environment env;         // GIT_DIR, GIT_INDEX_FILE, GIT_WORK_TREE are honoured
-  std::filesystem::path cwd;     // where discovery starts when GIT_DIR is unset
-  bool trust_ownership = false;  // hook mode: git already checked safe.directory
+  util::Environment env;                   // GIT_DIR, GIT_INDEX_FILE, GIT_WORK_TREE are honoured
+  std::filesystem::path cwd;               // where discovery starts when GIT_DIR is unset
+  bool trust_ownership = false;            // hook mode: git already checked safe.directory
   std::size_t max_file_size = 1024 * 1024; // blobs above this are never loaded
-  util::Runner* runner = nullptr; // for the git CLI fallback; system runner when null
+  util::Runner* runner = nullptr;          // for the git CLI fallback; system runner when null
 };
 
 // A repository and the index being committed. Opened with libgit2 where it can read the
@@ -89,8 +89,7 @@ protected:
 std::unique_ptr<Repository> open_repository(const OpenRequest& request);
 
 // Config entries outside any repository: system, XDG and global files, then `git -c`.
-std::vector<ConfigEntry> global_config(const util::Environment& env,
-                                       const std::vector<std::string>& prefixes);
+std::vector<ConfigEntry> global_config(const util::Environment& env, const std::vector<std::string>& prefixes);
 
 // git's boolean spelling: true/yes/on/1 (and a key without value), false/no/off/0 and the
 // empty string; nullopt otherwise.

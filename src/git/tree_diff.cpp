@@ -29,9 +29,9 @@ int
 kind(std::uint32_t mode)
 {
   switch (mode & 0170000) {
-  case 0120000: return 1;
-  case 0160000: return 2;
-  default: return 0;
+    case 0120000: return 1;
+    case 0160000: return 2;
+    default: return 0;
   }
 }
 
@@ -39,8 +39,8 @@ class Walker
 {
 public:
   Walker(git_repository* repo, const IndexFile& index)
-    : m_repo(repo),
-      m_entries(index.entries)
+    : m_repo(repo)
+    , m_entries(index.entries)
   {
   }
 
@@ -104,9 +104,9 @@ private:
     }
     const auto count = static_cast<std::size_t>(cache->entries);
     // Trust the cache tree only where it agrees with the entries around it.
-    if (count == 0 || m_next + count > m_entries.size() || !m_entries[m_next].path.starts_with(directory)
-        || !m_entries[m_next + count - 1].path.starts_with(directory)
-        || (m_next + count < m_entries.size() && m_entries[m_next + count].path.starts_with(directory))) {
+    if (count == 0 || m_next + count > m_entries.size() || !m_entries[m_next].path.starts_with(directory) ||
+        !m_entries[m_next + count - 1].path.starts_with(directory) ||
+        (m_next + count < m_entries.size() && m_entries[m_next + count].path.starts_with(directory))) {
       return false;
     }
     m_next += count;
@@ -150,7 +150,9 @@ private:
     m_changes.push_back(std::move(change));
   }
 
-  static FileChange make(const std::string& path, std::uint32_t old_mode, const unsigned char* old_oid,
+  static FileChange make(const std::string& path,
+                         std::uint32_t old_mode,
+                         const unsigned char* old_oid,
                          const IndexEntry& now)
   {
     FileChange change;
@@ -181,8 +183,8 @@ diff_tree_to_index(git_repository* repo, const git_tree* base, const IndexFile& 
   if (base) {
     const CacheTree* root = index.cache_tree.get();
     // The top directory can be skipped as a whole too: nothing staged at all.
-    if (root && root->valid() && std::memcmp(root->oid.data(), git_tree_id(base)->id, root->oid.size()) == 0
-        && static_cast<std::size_t>(root->entries) == index.entries.size()) {
+    if (root && root->valid() && std::memcmp(root->oid.data(), git_tree_id(base)->id, root->oid.size()) == 0 &&
+        static_cast<std::size_t>(root->entries) == index.entries.size()) {
       return {};
     }
     walker.walk(base, "", root);

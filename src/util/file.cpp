@@ -1,16 +1,16 @@
 #include "util/file.hpp"
 
+#include <fmt/core.h>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fmt/core.h>
-
 #include <cerrno>
-#include <mutex>
-#include <set>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <system_error>
 
@@ -23,7 +23,10 @@ namespace {
 class Fd
 {
 public:
-  explicit Fd(int fd) : m_fd(fd) {}
+  explicit Fd(int fd)
+    : m_fd(fd)
+  {
+  }
   ~Fd()
   {
     if (m_fd >= 0) {
@@ -91,8 +94,7 @@ read_file(const fs::path& path, std::size_t max_bytes)
       break;
     }
     if (content.size() + static_cast<std::size_t>(n) > max_bytes) {
-      throw std::runtime_error(
-        fmt::format("reading {}: larger than {} bytes", path.string(), max_bytes));
+      throw std::runtime_error(fmt::format("reading {}: larger than {} bytes", path.string(), max_bytes));
     }
     content.append(buffer, static_cast<std::size_t>(n));
   }
@@ -103,7 +105,9 @@ void
 write_file_atomic(const fs::path& path, std::string_view content, std::optional<unsigned> mode)
 {
   unsigned final_mode = 0644;
-  struct stat st {};
+  struct stat st
+  {
+  };
   if (mode) {
     final_mode = *mode;
   } else if (::stat(path.c_str(), &st) == 0) {

@@ -10,8 +10,7 @@ namespace util {
 
 // The whole file, or nullopt when it does not exist. Throws std::runtime_error (with the
 // path and errno text) on any other failure, or when the file is larger than max_bytes.
-std::optional<std::string> read_file(const std::filesystem::path& path,
-                                     std::size_t max_bytes = 64 * 1024 * 1024);
+std::optional<std::string> read_file(const std::filesystem::path& path, std::size_t max_bytes = 64 * 1024 * 1024);
 
 // Writes `content` to a temporary file beside `path` and renames it into place, so a
 // reader sees the old or the new file, never a mix. `mode` applies to the new file; when

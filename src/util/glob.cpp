@@ -43,7 +43,7 @@ match_class(std::string_view pattern, std::size_t at, char c)
   bool first = true;
   while (i < pattern.size()) {
     if (pattern[i] == ']' && !first) {
-      return ClassResult{ matched != negated, i + 1 };
+      return ClassResult{matched != negated, i + 1};
     }
     first = false;
     if (pattern[i] == '\\' && i + 1 < pattern.size()) {

@@ -63,8 +63,8 @@ to_file(const std::filesystem::path& path)
 void
 write(std::string_view line)
 {
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-    std::chrono::system_clock::now().time_since_epoch());
+  const auto now =
+    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
   std::string text = fmt::format("[{}.{:03} {}] {}", now.count() / 1000, now.count() % 1000, ::getpid(), line);
   if (state().sink == Sink::file) {
     append_line(state().path, text);

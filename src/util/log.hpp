@@ -16,9 +16,9 @@ void write(std::string_view line);
 
 } // namespace util::log
 
-#define CMTGEN_LOG(...)                                                        \
-  do {                                                                         \
-    if (::util::log::enabled()) {                                              \
-      ::util::log::write(::fmt::format(__VA_ARGS__));                          \
-    }                                                                          \
+#define CMTGEN_LOG(...)                                                                                                \
+  do {                                                                                                                 \
+    if (::util::log::enabled()) {                                                                                      \
+      ::util::log::write(::fmt::format(__VA_ARGS__));                                                                  \
+    }                                                                                                                  \
   } while (false)

@@ -1,6 +1,5 @@
-#include "util/runner_internal.hpp"
-
 #include "util/file.hpp"
+#include "util/runner_internal.hpp"
 
 #include <fmt/core.h>
 

@@ -16,11 +16,11 @@ struct RunRequest
   // argv[0] is an absolute path, a path with '/', or a bare name searched in the PATH of
   // `env` (or of this process when env is nullopt). Never run through a shell.
   std::vector<std::string> argv;
-  std::string stdin_data; // written while stdout/stderr are read; then stdin is closed
-  std::optional<Environment> env; // nullopt: inherit this process's environment
-  std::filesystem::path cwd;      // empty: inherit
-  std::chrono::milliseconds timeout{0}; // wall clock; 0: none
-  std::chrono::milliseconds grace{2000}; // between SIGTERM and SIGKILL of the group
+  std::string stdin_data;                    // written while stdout/stderr are read; then stdin is closed
+  std::optional<Environment> env;            // nullopt: inherit this process's environment
+  std::filesystem::path cwd;                 // empty: inherit
+  std::chrono::milliseconds timeout{0};      // wall clock; 0: none
+  std::chrono::milliseconds grace{2000};     // between SIGTERM and SIGKILL of the group
   std::size_t output_cap = 16 * 1024 * 1024; // per stream; the rest is read and dropped
 };
 
@@ -63,8 +63,7 @@ Runner& system_runner();
 
 // The first executable file called `name` in the ':'-separated `path_list`, or nullopt.
 // A name containing '/' is returned as is when it is an executable file.
-std::optional<std::filesystem::path> find_executable(std::string_view name,
-                                                     std::string_view path_list);
+std::optional<std::filesystem::path> find_executable(std::string_view name, std::string_view path_list);
 
 std::string_view reason_name(RunReason reason);
 

@@ -22,7 +22,7 @@ constexpr unsigned k_close_range_cloexec = 1U << 2; // CLOSE_RANGE_CLOEXEC, Linu
 [[noreturn]] void
 child_fail(const ChildPlan& plan, ChildStage stage, int error)
 {
-  const ChildReport report{ static_cast<int>(stage), error };
+  const ChildReport report{static_cast<int>(stage), error};
   [[maybe_unused]] const auto written = ::write(plan.report_fd, &report, sizeof(report));
   // _exit, not exit: atexit handlers and static destructors belong to the parent.
   ::_exit(127);

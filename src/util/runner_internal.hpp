@@ -103,7 +103,7 @@ private:
     struct sigaction action;
   };
   std::vector<Saved> m_saved;
-  std::array<int, 2> m_pipe{ -1, -1 };
+  std::array<int, 2> m_pipe{-1, -1};
   bool m_active = false;
 };
 

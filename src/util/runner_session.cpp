@@ -51,9 +51,9 @@ namespace {
 
 // How long grandchildren may keep stdout/stderr open after the direct child exited. A
 // daemon that inherited the pipes would otherwise hold the run open forever.
-constexpr milliseconds k_drain_time{ 200 };
+constexpr milliseconds k_drain_time{200};
 // TERM-to-KILL grace when this process itself is interrupted: the user is waiting.
-constexpr milliseconds k_interrupt_grace{ 500 };
+constexpr milliseconds k_interrupt_grace{500};
 constexpr std::size_t k_read_chunk = 64 * 1024;
 
 // A Boost.Process initializer; it runs in the child after process_stdio's dup2 calls. It
@@ -125,14 +125,14 @@ private:
   const RunRequest& m_request;
   RunResult& m_result;
   steady_clock::time_point m_start;
-  asio::writable_pipe m_stdin{ m_io };
-  Capture m_out{ m_io, m_result.out, m_result.out_truncated };
-  Capture m_err{ m_io, m_result.err, m_result.err_truncated };
+  asio::writable_pipe m_stdin{m_io};
+  Capture m_out{m_io, m_result.out, m_result.out_truncated};
+  Capture m_err{m_io, m_result.err, m_result.err_truncated};
   asio::posix::stream_descriptor m_wake;
   std::array<unsigned char, 16> m_wake_buffer{};
-  asio::steady_timer m_deadline{ m_io };
-  asio::steady_timer m_kill{ m_io };
-  asio::steady_timer m_drain{ m_io };
+  asio::steady_timer m_deadline{m_io};
+  asio::steady_timer m_kill{m_io};
+  asio::steady_timer m_drain{m_io};
   std::optional<bp::basic_process<Executor>> m_process;
   pid_t m_pid = -1; // also the process group id
   bool m_reaped = false;
@@ -172,7 +172,7 @@ Session::spawn(const fs::path& executable)
 {
   const CStringArray argv(m_request.argv);
   const CStringArray envp(m_request.env ? m_request.env->entries() : std::vector<std::string>{});
-  std::array<int, 2> report{ -1, -1 };
+  std::array<int, 2> report{-1, -1};
   if (::pipe2(report.data(), O_CLOEXEC) != 0) {
     return spawn_failed(fmt::format("creating a pipe: {}", std::strerror(errno)));
   }
@@ -193,7 +193,7 @@ Session::spawn(const fs::path& executable)
     // The argument list is Boost's only; exec_child uses plan.argv, which keeps argv[0] as
     // given where Boost would replace it with the executable's path.
     process.emplace(launcher(m_io.get_executor(), ec, executable, std::vector<std::string>{},
-                             bp::process_stdio{ m_stdin, m_out.pipe, m_err.pipe }, ChildSetup{ &plan }));
+                             bp::process_stdio{m_stdin, m_out.pipe, m_err.pipe}, ChildSetup{&plan}));
   } catch (const std::exception& e) {
     // Constructing the process handle (pidfd_open) can throw after the child started.
     exception = e.what();

@@ -17,9 +17,9 @@ namespace util {
 
 namespace {
 
-constexpr std::array k_forwarded_signals = { SIGINT, SIGTERM, SIGHUP };
+constexpr std::array k_forwarded_signals = {SIGINT, SIGTERM, SIGHUP};
 
-std::atomic<int> g_signal_pipe{ -1 };
+std::atomic<int> g_signal_pipe{-1};
 volatile std::sig_atomic_t g_caught_signal = 0;
 
 void
@@ -84,7 +84,7 @@ SignalScope::caught()
 void
 SignalScope::replace(int sig, const struct sigaction& action)
 {
-  Saved saved{ sig, {} };
+  Saved saved{sig, {}};
   if (::sigaction(sig, &action, &saved.action) == 0) {
     m_saved.push_back(saved);
   }

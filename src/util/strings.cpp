@@ -132,8 +132,8 @@ shell_split(std::string_view line)
       ++i;
       while (i < line.size() && line[i] != '"') {
         // Inside double quotes a backslash only escapes these, as in sh.
-        if (line[i] == '\\' && i + 1 < line.size()
-            && (line[i + 1] == '"' || line[i + 1] == '\\' || line[i + 1] == '$' || line[i + 1] == '`')) {
+        if (line[i] == '\\' && i + 1 < line.size() &&
+            (line[i + 1] == '"' || line[i + 1] == '\\' || line[i + 1] == '$' || line[i + 1] == '`')) {
           ++i;
         }
         word += line[i];
@@ -163,8 +163,8 @@ std::string
 shell_quote(std::string_view word)
 {
   const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-           || std::string_view("/._-+=:,@%").find(c) != std::string_view::npos;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("/._-+=:,@%").find(c) != std::string_view::npos;
   });
   if (plain) {
     return std::string(word);
@@ -194,16 +194,16 @@ c_quote(std::string_view path)
   std::string result = "\"";
   for (const char c : path) {
     switch (c) {
-    case '"': result += "\\\""; break;
-    case '\\': result += "\\\\"; break;
-    case '\n': result += "\\n"; break;
-    case '\t': result += "\\t"; break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-        result += fmt::format("\\{:03o}", static_cast<unsigned char>(c));
-      } else {
-        result += c;
-      }
+      case '"': result += "\\\""; break;
+      case '\\': result += "\\\\"; break;
+      case '\n': result += "\\n"; break;
+      case '\t': result += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          result += fmt::format("\\{:03o}", static_cast<unsigned char>(c));
+        } else {
+          result += c;
+        }
     }
   }
   result += '"';
@@ -224,8 +224,7 @@ human_size(std::uint64_t bytes)
     value /= 1024;
     ++unit;
   }
-  return value < 10 ? fmt::format("{:.1f} {}", value, k_units[unit])
-                    : fmt::format("{:.0f} {}", value, k_units[unit]);
+  return value < 10 ? fmt::format("{:.1f} {}", value, k_units[unit]) : fmt::format("{:.0f} {}", value, k_units[unit]);
 }
 
 std::size_t

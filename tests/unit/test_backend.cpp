@@ -136,10 +136,10 @@ subject_of(const std::string& message)
 TEST_CASE("the stored login lives in CLAUDE_CONFIG_DIR, else in ~/.claude", "[backend]")
 {
   CHECK(cmtgen::backend::credentials_file(environment({})) == "/home/u/.claude/.credentials.json");
-  CHECK(cmtgen::backend::credentials_file(environment({{"CLAUDE_CONFIG_DIR", "/etc/claude-u"}}))
-        == "/etc/claude-u/.credentials.json");
-  CHECK(cmtgen::backend::credentials_file(environment({{"CLAUDE_CONFIG_DIR", ""}}))
-        == "/home/u/.claude/.credentials.json");
+  CHECK(cmtgen::backend::credentials_file(environment({{"CLAUDE_CONFIG_DIR", "/etc/claude-u"}})) ==
+        "/etc/claude-u/.credentials.json");
+  CHECK(cmtgen::backend::credentials_file(environment({{"CLAUDE_CONFIG_DIR", ""}})) ==
+        "/home/u/.claude/.credentials.json");
 }
 
 TEST_CASE("auto mode removes an API key that would override a stored login", "[backend]")
@@ -160,8 +160,8 @@ TEST_CASE("auto mode removes an API key that would override a stored login", "[b
 TEST_CASE("auto mode removes an API key that would override CLAUDE_CODE_OAUTH_TOKEN", "[backend]")
 {
   const auto plan = plan_credentials(
-    Auth::automatic, environment({{"ANTHROPIC_API_KEY", "sk-ant-stale"}, {"CLAUDE_CODE_OAUTH_TOKEN", "sk-ant-oat01-x"}}),
-    false);
+    Auth::automatic,
+    environment({{"ANTHROPIC_API_KEY", "sk-ant-stale"}, {"CLAUDE_CODE_OAUTH_TOKEN", "sk-ant-oat01-x"}}), false);
   CHECK_FALSE(plan.env.get(k_key));
   CHECK(plan.env.get(k_oauth) == "sk-ant-oat01-x");
   CHECK(plan.login);
@@ -297,8 +297,8 @@ TEST_CASE("api-key mode without a usable key is an error that says how the key i
 
 TEST_CASE("inherit mode passes the environment through untouched", "[backend]")
 {
-  const auto env = environment(
-    {{"ANTHROPIC_API_KEY", ""}, {"ANTHROPIC_AUTH_TOKEN", "gw"}, {"CLAUDE_CODE_OAUTH_TOKEN", "  "}});
+  const auto env =
+    environment({{"ANTHROPIC_API_KEY", ""}, {"ANTHROPIC_AUTH_TOKEN", "gw"}, {"CLAUDE_CODE_OAUTH_TOKEN", "  "}});
   for (const bool stored : {true, false}) {
     const auto plan = plan_credentials(Auth::inherit, env, stored);
     CHECK(plan.env.map() == env.map());
@@ -311,8 +311,7 @@ TEST_CASE("inherit mode passes the environment through untouched", "[backend]")
   CHECK(key.api_key);
 }
 
-TEST_CASE("every mode and environment gives a plan whose used credential is really in the environment",
-          "[backend]")
+TEST_CASE("every mode and environment gives a plan whose used credential is really in the environment", "[backend]")
 {
   const std::vector<const char*> values = {nullptr, "", "value"};
   for (const Auth mode : {Auth::automatic, Auth::subscription, Auth::api_key, Auth::inherit}) {
@@ -352,8 +351,8 @@ TEST_CASE("every mode and environment gives a plan whose used credential is real
             } else {
               CHECK_FALSE(plan.error);
             }
-            if (mode == Auth::automatic && key && std::string_view(key) == "value"
-                && (stored || (oauth && std::string_view(oauth) == "value"))) {
+            if (mode == Auth::automatic && key && std::string_view(key) == "value" &&
+                (stored || (oauth && std::string_view(oauth) == "value"))) {
               CHECK_FALSE(plan.env.get(k_key));
             }
           }
@@ -369,10 +368,10 @@ TEST_CASE("claude runs with the exact hermetic argv", "[backend]")
 {
   Config config;
   config.model = "sonnet";
-  CHECK(cmtgen::backend::claude_arguments(config, "/tmp/x/system-prompt.txt")
-        == std::vector<std::string>{"-p", "--output-format", "json", "--tools=", "--setting-sources=",
-                                    "--strict-mcp-config", "--no-session-persistence", "--max-turns", "1",
-                                    "--model", "sonnet", "--system-prompt-file", "/tmp/x/system-prompt.txt"});
+  CHECK(cmtgen::backend::claude_arguments(config, "/tmp/x/system-prompt.txt") ==
+        std::vector<std::string>{"-p", "--output-format", "json", "--tools=", "--setting-sources=",
+                                 "--strict-mcp-config", "--no-session-persistence", "--max-turns", "1", "--model",
+                                 "sonnet", "--system-prompt-file", "/tmp/x/system-prompt.txt"});
 
   config.setting_sources = "user";
   const auto arguments = cmtgen::backend::claude_arguments(config, "/p");
@@ -385,11 +384,26 @@ TEST_CASE("claude's environment has no repo-local git variable and the fail-fast
 {
   // `git rev-parse --local-env-vars` on git 2.39, plus the GIT_CONFIG_KEY_n/VALUE_n pairs.
   const std::vector<std::string> local = {
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_CONFIG",     "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT",
-    "GIT_OBJECT_DIRECTORY",             "GIT_DIR",        "GIT_WORK_TREE",         "GIT_IMPLICIT_WORK_TREE",
-    "GIT_GRAFT_FILE",                   "GIT_INDEX_FILE", "GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE",
-    "GIT_PREFIX",                       "GIT_INTERNAL_SUPER_PREFIX", "GIT_SHALLOW_FILE", "GIT_COMMON_DIR",
-    "GIT_CONFIG_KEY_0",                 "GIT_CONFIG_VALUE_0", "GIT_CONFIG_KEY_1", "GIT_CONFIG_VALUE_1",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_CONFIG",
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_IMPLICIT_WORK_TREE",
+    "GIT_GRAFT_FILE",
+    "GIT_INDEX_FILE",
+    "GIT_NO_REPLACE_OBJECTS",
+    "GIT_REPLACE_REF_BASE",
+    "GIT_PREFIX",
+    "GIT_INTERNAL_SUPER_PREFIX",
+    "GIT_SHALLOW_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_CONFIG_KEY_0",
+    "GIT_CONFIG_VALUE_0",
+    "GIT_CONFIG_KEY_1",
+    "GIT_CONFIG_VALUE_1",
     "GIT_CONFIG_KEY_12",
   };
   util::Environment env = environment({{"CLAUDE_CODE_OAUTH_TOKEN", "oat"}, {"GIT_EDITOR", ":"}});
@@ -474,8 +488,8 @@ TEST_CASE("a rejected API key is api-key-rejected and names the key and the subs
   CHECK(has(generation.raw, "Invalid API key"));
 
   // The same text with exit status 0 (the CLI sometimes exits 0 with is_error) is the same failure.
-  CHECK(judge(exited(0, api_error("Invalid API key · Fix external API key", "401")), plan).failure
-        == Failure::api_key_rejected);
+  CHECK(judge(exited(0, api_error("Invalid API key · Fix external API key", "401")), plan).failure ==
+        Failure::api_key_rejected);
   // A 401 while claude sends the key, whatever the wording.
   CHECK(judge(exited(1, api_error("API Error: 401 unauthorized", "401")), plan).failure == Failure::api_key_rejected);
 }
@@ -496,17 +510,20 @@ TEST_CASE("not logged in although a login exists is login-expired", "[backend]")
   CHECK(has(generation.diagnosis, "/login"));
   CHECK(has(generation.diagnosis, k_stored));
 
-  const auto expired =
-    judge(exited(1, api_error("OAuth token has expired. Please obtain a new token or refresh your existing token.", "401")),
-          login_plan());
+  const auto expired = judge(
+    exited(1, api_error("OAuth token has expired. Please obtain a new token or refresh your existing token.", "401")),
+    login_plan());
   CHECK(expired.failure == Failure::login_expired);
 }
 
 TEST_CASE("a 403 is auth-forbidden and quotes the API's words", "[backend]")
 {
   const auto generation = judge(
-    exited(1, api_error(R"(Failed to authenticate. API Error: 403 {\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":\"OAuth authentication is currently not supported.\"}})",
-                        "403")),
+    exited(
+      1,
+      api_error(
+        R"(Failed to authenticate. API Error: 403 {\"type\":\"error\",\"error\":{\"type\":\"permission_error\",\"message\":\"OAuth authentication is currently not supported.\"}})",
+        "403")),
     login_plan());
   CHECK(generation.failure == Failure::auth_forbidden);
   CHECK(has(generation.diagnosis, "403"));
@@ -538,15 +555,18 @@ TEST_CASE("a 429 is rate-limited", "[backend]")
   CHECK(has(generation.diagnosis, "retry"));
 
   // Recognized by the wording too, without a status.
-  CHECK(judge(exited(1, api_error("API Error: Request rejected (429) · slow down", "")), login_plan()).failure
-        == Failure::rate_limited);
+  CHECK(judge(exited(1, api_error("API Error: Request rejected (429) · slow down", "")), login_plan()).failure ==
+        Failure::rate_limited);
 }
 
 TEST_CASE("a 529 is overloaded", "[backend]")
 {
   const auto generation = judge(
-    exited(1, api_error(R"(API Error: 529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}})",
-                        "529")),
+    exited(
+      1,
+      api_error(
+        R"(API Error: 529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}})",
+        "529")),
     login_plan());
   CHECK(generation.failure == Failure::overloaded);
   CHECK(has(generation.diagnosis, "retry"));
@@ -753,18 +773,18 @@ TEST_CASE("the offline draft of one file names what happened to it", "[backend]"
 
 TEST_CASE("the offline draft of two or three files names each of them", "[backend]")
 {
-  CHECK(subject_of(offline_message({change("docs/a.md", Status::modified), change("src/b.cpp", Status::added)}))
-        == "Update a.md and add b.cpp");
+  CHECK(subject_of(offline_message({change("docs/a.md", Status::modified), change("src/b.cpp", Status::added)})) ==
+        "Update a.md and add b.cpp");
   CHECK(subject_of(offline_message({change("README.md", Status::modified), change("src/b.cpp", Status::modified),
-                                    change("tests/c.cpp", Status::deleted)}))
-        == "Update README.md, update b.cpp and remove c.cpp");
+                                    change("tests/c.cpp", Status::deleted)})) ==
+        "Update README.md, update b.cpp and remove c.cpp");
 }
 
 TEST_CASE("the offline draft of two or three files with long names falls back to their directory", "[backend]")
 {
   const std::string name(30, 'n');
-  const auto message = offline_message({change("src/net/" + name + "1.cpp", Status::added),
-                                        change("src/net/" + name + "2.cpp", Status::added)});
+  const auto message = offline_message(
+    {change("src/net/" + name + "1.cpp", Status::added), change("src/net/" + name + "2.cpp", Status::added)});
   CHECK(subject_of(message) == "Add 2 files in src/net");
 }
 
@@ -775,10 +795,9 @@ TEST_CASE("the offline draft of many files in one directory names the directory"
   CHECK(subject_of(added) == "Add 4 files in src/net");
   CHECK(has(added, "4 files changed, +4 -0 lines:"));
 
-  const auto nested = offline_message({change("src/net/a.cpp", Status::modified, 2, 1),
-                                       change("src/util/b.cpp", Status::deleted, 0, 5),
-                                       change("src/util/c.cpp", Status::added, 1, 0),
-                                       change("src/d.cpp", Status::modified, 1, 1)});
+  const auto nested =
+    offline_message({change("src/net/a.cpp", Status::modified, 2, 1), change("src/util/b.cpp", Status::deleted, 0, 5),
+                     change("src/util/c.cpp", Status::added, 1, 0), change("src/d.cpp", Status::modified, 1, 1)});
   CHECK(subject_of(nested) == "Update 4 files in src");
 
   const auto removed = offline_message({change("old/a", Status::deleted), change("old/b", Status::deleted),
@@ -789,18 +808,18 @@ TEST_CASE("the offline draft of many files in one directory names the directory"
 TEST_CASE("the offline draft of many files across directories names them or counts them", "[backend]")
 {
   CHECK(subject_of(offline_message({change("docs/a.md", Status::modified), change("docs/b.md", Status::modified),
-                                    change("src/c.cpp", Status::modified), change("src/d.cpp", Status::modified)}))
-        == "Update 4 files in docs and src");
+                                    change("src/c.cpp", Status::modified), change("src/d.cpp", Status::modified)})) ==
+        "Update 4 files in docs and src");
   CHECK(subject_of(offline_message({change("README.md", Status::modified), change("src/b.cpp", Status::modified),
-                                    change("tests/c.cpp", Status::added), change("tests/d.cpp", Status::added)}))
-        == "Update 4 files in src, tests and the top directory");
+                                    change("tests/c.cpp", Status::added), change("tests/d.cpp", Status::added)})) ==
+        "Update 4 files in src, tests and the top directory");
   CHECK(subject_of(offline_message({change("a/1", Status::added), change("b/2", Status::added),
-                                    change("c/3", Status::added), change("d/4", Status::added)}))
-        == "Add 4 files across 4 directories");
+                                    change("c/3", Status::added), change("d/4", Status::added)})) ==
+        "Add 4 files across 4 directories");
   // A shared name prefix is not a shared directory.
   CHECK(subject_of(offline_message({change("src/a", Status::added), change("src/b", Status::added),
-                                    change("srcgen/c", Status::added), change("srcgen/d", Status::added)}))
-        == "Add 4 files in src and srcgen");
+                                    change("srcgen/c", Status::added), change("srcgen/d", Status::added)})) ==
+        "Add 4 files in src and srcgen");
 }
 
 TEST_CASE("the offline draft lists at most 30 files and counts the rest", "[backend]")

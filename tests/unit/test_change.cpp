@@ -55,16 +55,17 @@ constexpr std::string_view k_submodule_oid = "0123456789abcdef0123456789abcdef01
 class Sandbox
 {
 public:
-  Sandbox() : m_dir("cmtgen-change-")
+  Sandbox()
+    : m_dir("cmtgen-change-")
   {
     m_home = m_dir.path() / "home";
     fs::create_directories(m_home / ".config");
     replace("HOME", m_home.string());
     replace("XDG_CONFIG_HOME", (m_home / ".config").string());
     replace("GIT_CONFIG_NOSYSTEM", "1");
-    for (const char* name : {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_CONFIG_PARAMETERS",
-                             "GIT_CONFIG_COUNT", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CEILING_DIRECTORIES",
-                             "GIT_OBJECT_DIRECTORY", "GIT_PREFIX"}) {
+    for (const char* name :
+         {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT",
+          "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CEILING_DIRECTORIES", "GIT_OBJECT_DIRECTORY", "GIT_PREFIX"}) {
       replace(name, std::nullopt);
     }
     fs::create_directories(m_dir.path() / "etc");
@@ -251,9 +252,8 @@ void
 check_every_kind(const std::vector<FileChange>& files)
 {
   // git's order: sorted by (new) path.
-  CHECK(paths(files)
-        == std::vector<std::string>{"del.txt", "gen.js", "huge.txt", "image.bin", "mod.txt", "new.txt", "nodiff.txt",
-                                    "ren_new.txt", "script.sh", "sub", "tc"});
+  CHECK(paths(files) == std::vector<std::string>{"del.txt", "gen.js", "huge.txt", "image.bin", "mod.txt", "new.txt",
+                                                 "nodiff.txt", "ren_new.txt", "script.sh", "sub", "tc"});
 
   const auto& added = find(files, "new.txt");
   CHECK(added.status == Status::added);
@@ -471,8 +471,7 @@ TEST_CASE("every kind of staged change is described with libgit2", "[change]")
   CHECK(repository->common_dir() == repository->git_dir());
 }
 
-TEST_CASE("the git CLI reader agrees with libgit2 on paths, statuses, modes, line counts and attributes",
-          "[change]")
+TEST_CASE("the git CLI reader agrees with libgit2 on paths, statuses, modes, line counts and attributes", "[change]")
 {
   Sandbox box;
   const fs::path repo = every_kind_of_change(box);
@@ -639,7 +638,8 @@ TEST_CASE("rename detection follows the requested mode in both readers", "[chang
 
   for (const bool cli : {false, true}) {
     INFO((cli ? "git CLI" : "libgit2"));
-    auto repository = cli ? cmtgen::git::open_with_cli(box.request(repo)) : cmtgen::git::open_repository(box.request(repo));
+    auto repository =
+      cli ? cmtgen::git::open_with_cli(box.request(repo)) : cmtgen::git::open_repository(box.request(repo));
 
     const auto off = repository->staged(Base::head, Renames::off);
     CHECK(paths(off) == std::vector<std::string>{"copy.txt", "new.txt", "old.txt", "source.txt"});
@@ -769,7 +769,8 @@ TEST_CASE("an unborn branch has everything added and its name from HEAD's symbol
 
   for (const bool cli : {false, true}) {
     INFO((cli ? "git CLI" : "libgit2"));
-    auto repository = cli ? cmtgen::git::open_with_cli(box.request(repo)) : cmtgen::git::open_repository(box.request(repo));
+    auto repository =
+      cli ? cmtgen::git::open_with_cli(box.request(repo)) : cmtgen::git::open_repository(box.request(repo));
     const auto head = repository->head();
     CHECK(head.unborn);
     CHECK(head.branch == "trunk");
@@ -801,7 +802,8 @@ TEST_CASE("a detached HEAD has no branch and the commit's id", "[change]")
 
   for (const bool cli : {false, true}) {
     INFO((cli ? "git CLI" : "libgit2"));
-    auto repository = cli ? cmtgen::git::open_with_cli(box.request(repo)) : cmtgen::git::open_repository(box.request(repo));
+    auto repository =
+      cli ? cmtgen::git::open_with_cli(box.request(repo)) : cmtgen::git::open_repository(box.request(repo));
     const auto head = repository->head();
     CHECK(head.detached);
     CHECK(head.branch.empty());
@@ -827,8 +829,8 @@ TEST_CASE("GIT_INDEX_FILE selects the index that is described", "[change]")
   box.git(repo, {"read-tree", "HEAD"}, {{"GIT_INDEX_FILE", other.string()}});
   box.git(repo, {"add", "b.txt"}, {{"GIT_INDEX_FILE", other.string()}});
 
-  CHECK(paths(cmtgen::git::open_repository(box.request(repo))->staged(Base::head, Renames::renames))
-        == std::vector<std::string>{"a.txt"});
+  CHECK(paths(cmtgen::git::open_repository(box.request(repo))->staged(Base::head, Renames::renames)) ==
+        std::vector<std::string>{"a.txt"});
 
   SECTION("an absolute path")
   {
@@ -909,11 +911,11 @@ TEST_CASE("GIT_DIR with GIT_WORK_TREE opens a separate git directory and work tr
     if (!cli) {
       CHECK(repository->reader() == "libgit2");
     }
-    CHECK(fs::path(repository->workdir().string() + "/").lexically_normal()
-          == fs::path(work.string() + "/").lexically_normal());
+    CHECK(fs::path(repository->workdir().string() + "/").lexically_normal() ==
+          fs::path(work.string() + "/").lexically_normal());
     if (!cli) { // the CLI reader's git_dir() is broken: see "reports its git directory"
-      CHECK(fs::path(repository->git_dir().string() + "/").lexically_normal()
-            == fs::path(git_dir.string() + "/").lexically_normal());
+      CHECK(fs::path(repository->git_dir().string() + "/").lexically_normal() ==
+            fs::path(git_dir.string() + "/").lexically_normal());
     }
     const auto files = repository->staged(Base::head, Renames::renames);
     REQUIRE(paths(files) == std::vector<std::string>{".bashrc", "deps.lock"});
@@ -1012,7 +1014,8 @@ TEST_CASE("recent subjects follow the first parent, newest first", "[change]")
 
   for (const bool cli : {false, true}) {
     INFO((cli ? "git CLI" : "libgit2"));
-    auto repository = cli ? cmtgen::git::open_with_cli(box.request(repo)) : cmtgen::git::open_repository(box.request(repo));
+    auto repository =
+      cli ? cmtgen::git::open_with_cli(box.request(repo)) : cmtgen::git::open_repository(box.request(repo));
     CHECK(repository->recent_subjects(3) == std::vector<std::string>{"Merge branch 'side'", "Three", "Two"});
     CHECK(repository->recent_subjects(10) == std::vector<std::string>{"Merge branch 'side'", "Three", "Two", "One"});
     CHECK(repository->recent_subjects(0).empty());
@@ -1028,7 +1031,8 @@ TEST_CASE("head_message is HEAD's whole message", "[change]")
   box.git(repo, {"commit", "-q", "-m", "Add a\n\nWhy it was added.\n\n- a list item"});
   for (const bool cli : {false, true}) {
     INFO((cli ? "git CLI" : "libgit2"));
-    auto repository = cli ? cmtgen::git::open_with_cli(box.request(repo)) : cmtgen::git::open_repository(box.request(repo));
+    auto repository =
+      cli ? cmtgen::git::open_with_cli(box.request(repo)) : cmtgen::git::open_repository(box.request(repo));
     CHECK(util::trim(repository->head_message()) == "Add a\n\nWhy it was added.\n\n- a list item");
   }
 }
@@ -1040,7 +1044,8 @@ TEST_CASE("patch returns whole hunks within the limit and says when it left some
 
   for (const bool cli : {false, true}) {
     INFO((cli ? "git CLI" : "libgit2"));
-    auto repository = cli ? cmtgen::git::open_with_cli(box.request(repo)) : cmtgen::git::open_repository(box.request(repo));
+    auto repository =
+      cli ? cmtgen::git::open_with_cli(box.request(repo)) : cmtgen::git::open_repository(box.request(repo));
     const auto files = repository->staged(Base::head, Renames::renames);
     REQUIRE(files.size() == 1);
     CHECK(files[0].added == 3);
@@ -1143,7 +1148,8 @@ TEST_CASE("config returns global entries, then local ones, then git -c entries f
       listing += entry.key + "=" + entry.value + " (" + entry.origin + ")\n";
     }
     INFO(listing);
-    CHECK(keys_and_values(entries, "cmtgen.model") == std::vector<std::string>{"global-model", "local-model", "cli-model"});
+    CHECK(keys_and_values(entries, "cmtgen.model") ==
+          std::vector<std::string>{"global-model", "local-model", "cli-model"});
     CHECK(keys_and_values(entries, "cmtgen.timeout") == std::vector<std::string>{"20"});
     CHECK(keys_and_values(entries, "cmtgen.exclude") == std::vector<std::string>{"*.snap"});
     CHECK(keys_and_values(entries, "core.commentchar") == std::vector<std::string>{";"});
@@ -1201,11 +1207,11 @@ TEST_CASE("config includes the worktree level when extensions.worktreeConfig is 
     INFO((cli ? "git CLI" : "libgit2"));
     SECTION(cli ? "the main worktree, git CLI" : "the main worktree, libgit2")
     {
-      auto repository = cli ? cmtgen::git::open_with_cli(box.request(repo)) : cmtgen::git::open_repository(box.request(repo));
+      auto repository =
+        cli ? cmtgen::git::open_with_cli(box.request(repo)) : cmtgen::git::open_repository(box.request(repo));
       CHECK(repository->reader() == (cli ? "git" : "libgit2"));
       const auto entries = repository->config(cmtgen::config_prefixes());
-      CHECK(keys_and_values(entries, "cmtgen.model")
-            == std::vector<std::string>{"local-model", "main-worktree-model"});
+      CHECK(keys_and_values(entries, "cmtgen.model") == std::vector<std::string>{"local-model", "main-worktree-model"});
       CHECK(cmtgen::build_config(entries, util::Environment(), cmtgen::Overrides()).model == "main-worktree-model");
     }
     SECTION(cli ? "a linked worktree, git CLI" : "a linked worktree, libgit2")
@@ -1218,8 +1224,8 @@ TEST_CASE("config includes the worktree level when extensions.worktreeConfig is 
         CHECK(repository->common_dir() == (repo / ".git/").lexically_normal());
       }
       const auto entries = repository->config(cmtgen::config_prefixes());
-      CHECK(keys_and_values(entries, "cmtgen.model")
-            == std::vector<std::string>{"local-model", "linked-worktree-model"});
+      CHECK(keys_and_values(entries, "cmtgen.model") ==
+            std::vector<std::string>{"local-model", "linked-worktree-model"});
       // The linked worktree's own index.
       CHECK(paths(repository->staged(Base::head, Renames::renames)) == std::vector<std::string>{"b.txt"});
       CHECK(repository->head().branch == "linked-worktree");

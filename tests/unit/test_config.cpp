@@ -134,9 +134,8 @@ TEST_CASE("git -c entries from the environment beat the config files", "[config]
 TEST_CASE("CMTGEN_* environment variables beat git config", "[config]")
 {
   const std::vector<ConfigEntry> entries = {
-    entry("cmtgen.model", "opus"),       entry("cmtgen.timeout", "30"),  entry("cmtgen.backend", "offline"),
-    entry("cmtgen.auth", "api-key"),     entry("cmtgen.claude", "/a/claude"),
-    entry("cmtgen.command", "llm -m x"),
+    entry("cmtgen.model", "opus"),   entry("cmtgen.timeout", "30"),       entry("cmtgen.backend", "offline"),
+    entry("cmtgen.auth", "api-key"), entry("cmtgen.claude", "/a/claude"), entry("cmtgen.command", "llm -m x"),
   };
   const auto env = environment({
     {"CMTGEN_MODEL", "sonnet"},
@@ -177,10 +176,9 @@ TEST_CASE("command-line overrides beat the environment and git config", "[config
   overrides.template_name = "gitmoji";
   overrides.candidates = 3;
   overrides.cache = false;
-  const Config config = cmtgen::build_config(
-    {entry("cmtgen.model", "haiku"), entry("cmtgen.template", "conventional"), entry("cmtgen.candidates", "2"),
-     entry("cmtgen.cache", "true")},
-    env, overrides);
+  const Config config = cmtgen::build_config({entry("cmtgen.model", "haiku"), entry("cmtgen.template", "conventional"),
+                                              entry("cmtgen.candidates", "2"), entry("cmtgen.cache", "true")},
+                                             env, overrides);
   CHECK(config.model == "opus");
   CHECK(origin_of(config, "cmtgen.model") == "--model");
   CHECK(config.template_name == "gitmoji");
@@ -302,8 +300,8 @@ TEST_CASE("every key parses its valid values", "[config]")
   }
   SECTION("command is split like a shell would, without running one")
   {
-    CHECK(from_value("cmtgen.command", "llm -m 'my model' --system \"be brief\"").command
-          == std::vector<std::string>{"llm", "-m", "my model", "--system", "be brief"});
+    CHECK(from_value("cmtgen.command", "llm -m 'my model' --system \"be brief\"").command ==
+          std::vector<std::string>{"llm", "-m", "my model", "--system", "be brief"});
     CHECK(from_value("cmtgen.command", "echo $HOME;rm").command == std::vector<std::string>{"echo", "$HOME;rm"});
   }
   SECTION("model")
@@ -390,13 +388,27 @@ TEST_CASE("an invalid value is a config error naming the key, the value and the 
     const char* value;
   };
   const std::vector<Case> cases = {
-    {"cmtgen.enabled", "maybe"},       {"cmtgen.backend", "openai"},     {"cmtgen.command", "llm 'unterminated"},
-    {"cmtgen.command", "   "},         {"cmtgen.model", " "},            {"cmtgen.auth", "oauth"},
-    {"cmtgen.timeout", "0"},           {"cmtgen.timeout", "3601"},       {"cmtgen.timeout", "soon"},
-    {"cmtgen.timeout", "-5"},          {"cmtgen.template", ""},          {"cmtgen.maxpromptbytes", "1999"},
-    {"cmtgen.maxpromptbytes", "11m"},  {"cmtgen.maxpromptbytes", "lots"}, {"cmtgen.redact", "2x"},
-    {"cmtgen.candidates", "0"},        {"cmtgen.candidates", "6"},        {"cmtgen.candidates", "two"},
-    {"cmtgen.amend", "always"},        {"cmtgen.fallback", "model"},     {"cmtgen.onerror", "ignore"},
+    {"cmtgen.enabled", "maybe"},
+    {"cmtgen.backend", "openai"},
+    {"cmtgen.command", "llm 'unterminated"},
+    {"cmtgen.command", "   "},
+    {"cmtgen.model", " "},
+    {"cmtgen.auth", "oauth"},
+    {"cmtgen.timeout", "0"},
+    {"cmtgen.timeout", "3601"},
+    {"cmtgen.timeout", "soon"},
+    {"cmtgen.timeout", "-5"},
+    {"cmtgen.template", ""},
+    {"cmtgen.maxpromptbytes", "1999"},
+    {"cmtgen.maxpromptbytes", "11m"},
+    {"cmtgen.maxpromptbytes", "lots"},
+    {"cmtgen.redact", "2x"},
+    {"cmtgen.candidates", "0"},
+    {"cmtgen.candidates", "6"},
+    {"cmtgen.candidates", "two"},
+    {"cmtgen.amend", "always"},
+    {"cmtgen.fallback", "model"},
+    {"cmtgen.onerror", "ignore"},
     {"cmtgen.cache", "sometimes"},
   };
   for (const auto& c : cases) {
@@ -430,8 +442,8 @@ TEST_CASE("an invalid CMTGEN_* value names the variable as its origin", "[config
 TEST_CASE("an invalid value is reported even when a later entry would override it", "[config]")
 {
   // Skipping it silently would hide the typo in the lower level.
-  const std::string message = config_error({entry("cmtgen.timeout", "ten", "system config"),
-                                            entry("cmtgen.timeout", "10", "local config")});
+  const std::string message =
+    config_error({entry("cmtgen.timeout", "ten", "system config"), entry("cmtgen.timeout", "10", "local config")});
   CHECK(util::contains(message, "system config"));
 }
 
@@ -563,14 +575,13 @@ TEST_CASE("git -c keys have section and name lowercased but the subsection kept"
   CHECK(entries[2].key == "core.commentchar");
   CHECK(entries[2].value == ";");
 
-  const auto subsection = cmtgen::git::config_from_environment(
-    environment({{"GIT_CONFIG_PARAMETERS", "'Remote.MyOrigin.URL'='u'"}}));
+  const auto subsection =
+    cmtgen::git::config_from_environment(environment({{"GIT_CONFIG_PARAMETERS", "'Remote.MyOrigin.URL'='u'"}}));
   REQUIRE(subsection.size() == 1);
   CHECK(subsection[0].key == "remote.MyOrigin.url");
 }
 
-TEST_CASE("GIT_CONFIG_PARAMETERS values with an exclamation mark escaped as '\\!' are read",
-          "[config]")
+TEST_CASE("GIT_CONFIG_PARAMETERS values with an exclamation mark escaped as '\\!' are read", "[config]")
 {
   // Exactly what git 2.39 exports for `git -c alias.e='!env' -c cmtgen.model=sonnet`.
   const auto entries = cmtgen::git::config_from_environment(

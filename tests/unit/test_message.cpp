@@ -1,5 +1,4 @@
 #include "message.hpp"
-
 #include "util/strings.hpp"
 
 #include <catch2/catch.hpp>
@@ -88,7 +87,8 @@ first_line(std::string_view text)
 
 TEST_CASE("a plain reply is returned as it is", "[message]")
 {
-  CHECK(clean_reply("Fix the parser\n\nIt dropped the last line.\n") == Messages{"Fix the parser\n\nIt dropped the last line."});
+  CHECK(clean_reply("Fix the parser\n\nIt dropped the last line.\n") ==
+        Messages{"Fix the parser\n\nIt dropped the last line."});
 }
 
 TEST_CASE("a reply in a code fence is unwrapped, with or without a language tag", "[message]")
@@ -111,8 +111,9 @@ TEST_CASE("a preamble before the message is dropped", "[message]")
 
 TEST_CASE("a preamble followed by a fenced message gives the fenced message", "[message]")
 {
-  CHECK(clean_reply("Here is a commit message:\n\n```\nFix the parser\n\nBody\n```\nLet me know if you want changes.")
-        == Messages{"Fix the parser\n\nBody"});
+  CHECK(
+    clean_reply("Here is a commit message:\n\n```\nFix the parser\n\nBody\n```\nLet me know if you want changes.") ==
+    Messages{"Fix the parser\n\nBody"});
 }
 
 TEST_CASE("quotes around the whole message are removed", "[message]")
@@ -127,7 +128,8 @@ TEST_CASE("quotes around the whole message are removed", "[message]")
 TEST_CASE("quotes that are part of the message are kept", "[message]")
 {
   CHECK(clean_reply("Rename \"foo\" to \"bar\"") == Messages{"Rename \"foo\" to \"bar\""});
-  CHECK(clean_reply("\"Add\" and \"Remove\" buttons get icons") == Messages{"\"Add\" and \"Remove\" buttons get icons"});
+  CHECK(clean_reply("\"Add\" and \"Remove\" buttons get icons") ==
+        Messages{"\"Add\" and \"Remove\" buttons get icons"});
   CHECK(clean_reply("Don't crash on 'x'") == Messages{"Don't crash on 'x'"});
 }
 
@@ -148,23 +150,24 @@ TEST_CASE("a Markdown heading or bold subject keeps its words", "[message]")
 
 TEST_CASE("alternatives are split on ===== lines when several were asked for", "[message]")
 {
-  CHECK(clean_reply("Fix a\n=====\nFix b\n\nBody b\n=====\nFix c\n", 3) == Messages{"Fix a", "Fix b\n\nBody b", "Fix c"});
+  CHECK(clean_reply("Fix a\n=====\nFix b\n\nBody b\n=====\nFix c\n", 3) ==
+        Messages{"Fix a", "Fix b\n\nBody b", "Fix c"});
   CHECK(clean_reply("Fix a\n\n=====\n\nFix b", 2) == Messages{"Fix a", "Fix b"});
   CHECK(clean_reply("=====\nFix a\n=====\n=====\nFix b\n=====", 2) == Messages{"Fix a", "Fix b"});
 }
 
 TEST_CASE("with one message asked for, a line of = is part of the body", "[message]")
 {
-  CHECK(clean_reply("Add usage docs\n\nUsage\n=====\nRun it with --fast.")
-        == Messages{"Add usage docs\n\nUsage\n=====\nRun it with --fast."});
+  CHECK(clean_reply("Add usage docs\n\nUsage\n=====\nRun it with --fast.") ==
+        Messages{"Add usage docs\n\nUsage\n=====\nRun it with --fast."});
 }
 
 TEST_CASE("alternative labels such as Option 1: are dropped", "[message]")
 {
   CHECK(clean_reply("Option 1:\nFix a\n=====\nOption 2:\nFix b\n\nBody", 2) == Messages{"Fix a", "Fix b\n\nBody"});
   CHECK(clean_reply("Alternative 1\nFix a\n=====\nAlternative 2\nFix b", 2) == Messages{"Fix a", "Fix b"});
-  CHECK(clean_reply("Here are 2 commit messages:\n\nOption 1:\nFix a\n=====\nOption 2:\nFix b", 2)
-        == Messages{"Fix a", "Fix b"});
+  CHECK(clean_reply("Here are 2 commit messages:\n\nOption 1:\nFix a\n=====\nOption 2:\nFix b", 2) ==
+        Messages{"Fix a", "Fix b"});
 }
 
 TEST_CASE("a subject that merely starts with a label word is kept", "[message]")
@@ -300,10 +303,9 @@ TEST_CASE("comments are stripped only in editor mode with default or strip clean
     bool stripped;
   };
   const std::vector<Row> table = {
-    {true, "", true},           {true, "default", true},     {true, "strip", true},
-    {true, "whitespace", false}, {true, "verbatim", false},  {true, "scissors", false},
-    {false, "", false},         {false, "default", false},   {false, "strip", false},
-    {false, "whitespace", false}, {false, "verbatim", false}, {false, "scissors", false},
+    {true, "", true},          {true, "default", true},      {true, "strip", true},      {true, "whitespace", false},
+    {true, "verbatim", false}, {true, "scissors", false},    {false, "", false},         {false, "default", false},
+    {false, "strip", false},   {false, "whitespace", false}, {false, "verbatim", false}, {false, "scissors", false},
   };
   for (const auto& row : table) {
     INFO("editor=" << row.editor << " cleanup=" << row.cleanup);
@@ -385,8 +387,8 @@ TEST_CASE("alternatives and notes become comment lines only when comments are st
                     ";\n"
                     "; cmtgen alternative 3:\n"
                     "; Fix c\n"
-                    "; written by cmtgen (claude, haiku)\n"
-                    + std::string(k_semicolon));
+                    "; written by cmtgen (claude, haiku)\n" +
+                      std::string(k_semicolon));
   }
   SECTION("without comments")
   {
@@ -402,8 +404,7 @@ TEST_CASE("alternatives and notes become comment lines only when comments are st
 
 TEST_CASE("failure comments go right before git's first comment line, keeping line 1 empty", "[message]")
 {
-  const std::string result =
-    insert_comments(k_plain, {"cmtgen: error: not-logged-in: run `claude` then /login"}, '#');
+  const std::string result = insert_comments(k_plain, {"cmtgen: error: not-logged-in: run `claude` then /login"}, '#');
   CHECK(result == "\n# cmtgen: error: not-logged-in: run `claude` then /login\n" + std::string(k_plain.substr(1)));
   CHECK(result.starts_with("\n#"));
 }
@@ -413,7 +414,8 @@ TEST_CASE("failure comments go below what a template wrote and above the scissor
   SECTION("a template")
   {
     const std::string content = "feat: <subject>\n\n# Please enter the commit message\n";
-    CHECK(insert_comments(content, {"failed"}, '#') == "feat: <subject>\n\n# failed\n# Please enter the commit message\n");
+    CHECK(insert_comments(content, {"failed"}, '#') ==
+          "feat: <subject>\n\n# failed\n# Please enter the commit message\n");
   }
   SECTION("the scissors line")
   {

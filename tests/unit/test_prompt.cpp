@@ -1,7 +1,6 @@
-#include "prompt.hpp"
-
 #include "error.hpp"
 #include "git/change.hpp"
+#include "prompt.hpp"
 #include "templates.hpp"
 #include "util/strings.hpp"
 
@@ -400,9 +399,9 @@ TEST_CASE("when the budget runs out the small diffs are shown and the big one is
 TEST_CASE("a diff that does not fit whole is cut at a hunk boundary with a marker", "[prompt]")
 {
   FakeRepo repo;
-  repo.files.push_back(text_file("src/main.cpp", Status::modified,
-                                 {hunk(20, 60, "first", 1), hunk(20, 60, "second", 100), hunk(20, 60, "third", 200),
-                                  hunk(20, 60, "fourth", 300)}));
+  repo.files.push_back(text_file(
+    "src/main.cpp", Status::modified,
+    {hunk(20, 60, "first", 1), hunk(20, 60, "second", 100), hunk(20, 60, "third", 200), hunk(20, 60, "fourth", 300)}));
   const std::size_t one_hunk = repo.files[0].hunks[0].size();
   // What the prompt costs without its diff, then a budget whose share for diffs holds the
   // header and two and a half hunks (one eighth of the room is kept for the note).
@@ -492,15 +491,15 @@ random_repo(std::mt19937& random, int round)
       file.change.similarity = 90;
     }
     switch (pick(12)) {
-    case 0:
-      file.change.binary = true;
-      file.change.added = -1;
-      file.change.removed = -1;
-      break;
-    case 1: file.change.too_large = true; break;
-    case 2: file.change.generated = true; break;
-    case 3: file.change.path = fmt::format("{}yarn.lock", dirs[pick(dirs.size())]); break;
-    default: break;
+      case 0:
+        file.change.binary = true;
+        file.change.added = -1;
+        file.change.removed = -1;
+        break;
+      case 1: file.change.too_large = true; break;
+      case 2: file.change.generated = true; break;
+      case 3: file.change.path = fmt::format("{}yarn.lock", dirs[pick(dirs.size())]); break;
+      default: break;
     }
     repo.files.push_back(std::move(file));
   }
@@ -516,7 +515,8 @@ TEST_CASE("the user prompt never exceeds the budget for any budget and mix of fi
   std::mt19937 random(20240517);
   for (int round = 0; round < 150; ++round) {
     FakeRepo repo = random_repo(random, round);
-    const std::size_t max_bytes = k_budgets[std::uniform_int_distribution<std::size_t>(0, k_budgets.size() - 1)(random)];
+    const std::size_t max_bytes =
+      k_budgets[std::uniform_int_distribution<std::size_t>(0, k_budgets.size() - 1)(random)];
     INFO("round " << round);
     build_checked(repo, max_bytes, {}, false);
   }
@@ -531,7 +531,8 @@ TEST_CASE("the patch callback is never asked for more than the remaining budget 
   std::mt19937 random(20240517);
   for (int round = 0; round < 150; ++round) {
     FakeRepo repo = random_repo(random, round);
-    const std::size_t max_bytes = k_budgets[std::uniform_int_distribution<std::size_t>(0, k_budgets.size() - 1)(random)];
+    const std::size_t max_bytes =
+      k_budgets[std::uniform_int_distribution<std::size_t>(0, k_budgets.size() - 1)(random)];
     INFO("round " << round);
     build_checked(repo, max_bytes);
   }
@@ -597,7 +598,8 @@ TEST_CASE("the patch callback is never asked for more than the remaining budget"
 {
   FakeRepo repo;
   for (int i = 0; i < 8; ++i) {
-    repo.files.push_back(text_file(fmt::format("f{}.cpp", i), Status::modified, {hunk(5 + 5 * static_cast<std::size_t>(i), 50)}));
+    repo.files.push_back(
+      text_file(fmt::format("f{}.cpp", i), Status::modified, {hunk(5 + 5 * static_cast<std::size_t>(i), 50)}));
   }
   for (const std::size_t budget : {2000U, 3000U, 5000U, 8000U, 20000U}) {
     const Prompt prompt = build_checked(repo, budget);
@@ -652,8 +654,8 @@ TEST_CASE("the grouped summary goes up to the top directories when it must", "[p
 {
   FakeRepo repo;
   for (int i = 0; i < 600; ++i) {
-    repo.files.push_back(text_file(fmt::format("pkg{}/sub{}/deep{}/f{}.txt", i % 3, i % 40, i, i), Status::added,
-                                   {hunk(1, 10)}));
+    repo.files.push_back(
+      text_file(fmt::format("pkg{}/sub{}/deep{}/f{}.txt", i % 3, i % 40, i, i), Status::added, {hunk(1, 10)}));
   }
   const Prompt prompt = build_checked(repo, 3000);
   CHECK(prompt.summary_grouped);
@@ -694,8 +696,7 @@ TEST_CASE("a closing diff tag inside the diff is defused", "[prompt]")
   CHECK(util::contains(prompt.user, "+<\\/diff>\n"));
 }
 
-TEST_CASE("the system prompt comes from the template's system part and the user prompt from its user part",
-          "[prompt]")
+TEST_CASE("the system prompt comes from the template's system part and the user prompt from its user part", "[prompt]")
 {
   FakeRepo repo;
   repo.files.push_back(text_file("a.txt", Status::added, {hunk(1, 10)}));

@@ -133,8 +133,8 @@ TEST_CASE("a private key block keeps its armour lines and masks every body line"
 
 TEST_CASE("every kind of private key armour is recognised")
 {
-  for (const std::string_view label : { "RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY", "OPENSSH PRIVATE KEY",
-                                        "ENCRYPTED PRIVATE KEY", "PRIVATE KEY", "PGP PRIVATE KEY BLOCK" }) {
+  for (const std::string_view label : {"RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY", "OPENSSH PRIVATE KEY",
+                                       "ENCRYPTED PRIVATE KEY", "PRIVATE KEY", "PGP PRIVATE KEY BLOCK"}) {
     CAPTURE(label);
     const std::string block =
       "-----BEGIN " + std::string(label) + "-----\n" + k_pem_line + "\n-----END " + std::string(label) + "-----\n";
@@ -145,7 +145,7 @@ TEST_CASE("every kind of private key armour is recognised")
 
 TEST_CASE("certificates and public keys are not masked")
 {
-  for (const std::string_view label : { "CERTIFICATE", "PUBLIC KEY", "RSA PUBLIC KEY", "PGP PUBLIC KEY BLOCK" }) {
+  for (const std::string_view label : {"CERTIFICATE", "PUBLIC KEY", "RSA PUBLIC KEY", "PGP PUBLIC KEY BLOCK"}) {
     CAPTURE(label);
     const std::string block =
       "+-----BEGIN " + std::string(label) + "-----\n+" + k_pem_line + "\n+-----END " + std::string(label) + "-----\n";
@@ -190,7 +190,7 @@ TEST_CASE("a private key written on one line with escaped newlines is masked bet
                          "+  \"private_key\": \"-----BEGIN "
                          "PRIVATE KEY-----[REDACTED:private-key]"
                          "-----END PRIVATE KEY-----\\n\",\n");
-  CHECK(findings_of(json) == std::vector<std::pair<std::string, std::size_t>>{ { "private-key", 2 } });
+  CHECK(findings_of(json) == std::vector<std::pair<std::string, std::size_t>>{{"private-key", 2}});
 }
 
 TEST_CASE("hunk headers inside a key block are kept and the block stays masked across hunks")
@@ -210,7 +210,7 @@ TEST_CASE("a hunk that starts inside a private key is masked back to the hunk he
   CHECK(result.text ==
         "@@ -10,4 +10,4 @@\n [REDACTED:private-key]\n-[REDACTED:private-key]\n+[REDACTED:private-key]\n " + k_end_rsa +
           "\n");
-  CHECK(findings_of(diff) == std::vector<std::pair<std::string, std::size_t>>{ { "private-key", 2 } });
+  CHECK(findings_of(diff) == std::vector<std::pair<std::string, std::size_t>>{{"private-key", 2}});
 }
 
 TEST_CASE("the short last line of a key body does not end the run that is masked back")
@@ -239,36 +239,35 @@ TEST_CASE("an unterminated private key is masked until the next file of the diff
 TEST_CASE("well-known token formats are masked whole and named by kind")
 {
   const std::vector<std::pair<std::string, std::string>> cases = {
-    { join("AKI", "A") + body(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), "aws-access-key" },
-    { join("ASI", "A") + body(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), "aws-access-key" },
-    { join("gh", "p_") + body(36), "github-token" },
-    { join("gh", "o_") + body(36), "github-token" },
-    { join("gh", "u_") + body(36), "github-token" },
-    { join("gh", "s_") + body(36), "github-token" },
-    { join("gh", "r_") + body(36), "github-token" },
-    { join("github_", "pat_") + body(22) + "_" + body(59), "github-token" },
-    { join("glp", "at-") + body(20), "gitlab-token" },
-    { join("xo", "xb-") + "1234567890-1234567890123-" + body(24), "slack-token" },
-    { join("xo", "xp-") + "1234567890-" + body(30), "slack-token" },
-    { join("sk_", "live_") + body(24), "stripe-key" },
-    { join("rk_", "live_") + body(24), "stripe-key" },
-    { join("sk-", "ant-api03-") + body(80) + "-" + body(10), "anthropic-key" },
-    { join("sk-", "proj-") + body(60) + "_" + body(60), "openai-key" },
-    { join("s", "k-") + body(48), "openai-key" },
-    { join("AI", "za") + body(35, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-      "google-api-key" },
-    { join("np", "m_") + body(36), "npm-token" },
-    { join("S", "K") + body(32, "0123456789abcdef"), "twilio-key" },
-    { join("S", "G.") + body(22) + "." + body(43), "sendgrid-key" },
-    { join("h", "f_") + body(34), "huggingface-token" },
-    { join("pyp", "i-") + body(70), "pypi-token" },
-    { join("ey", "JhbGciOiJIUzI1NiJ9") + ".ey" + "JzdWIiOiIxMjM0NTY3ODkwIn0." + body(43), "jwt" },
+    {join("AKI", "A") + body(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), "aws-access-key"},
+    {join("ASI", "A") + body(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), "aws-access-key"},
+    {join("gh", "p_") + body(36), "github-token"},
+    {join("gh", "o_") + body(36), "github-token"},
+    {join("gh", "u_") + body(36), "github-token"},
+    {join("gh", "s_") + body(36), "github-token"},
+    {join("gh", "r_") + body(36), "github-token"},
+    {join("github_", "pat_") + body(22) + "_" + body(59), "github-token"},
+    {join("glp", "at-") + body(20), "gitlab-token"},
+    {join("xo", "xb-") + "1234567890-1234567890123-" + body(24), "slack-token"},
+    {join("xo", "xp-") + "1234567890-" + body(30), "slack-token"},
+    {join("sk_", "live_") + body(24), "stripe-key"},
+    {join("rk_", "live_") + body(24), "stripe-key"},
+    {join("sk-", "ant-api03-") + body(80) + "-" + body(10), "anthropic-key"},
+    {join("sk-", "proj-") + body(60) + "_" + body(60), "openai-key"},
+    {join("s", "k-") + body(48), "openai-key"},
+    {join("AI", "za") + body(35, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), "google-api-key"},
+    {join("np", "m_") + body(36), "npm-token"},
+    {join("S", "K") + body(32, "0123456789abcdef"), "twilio-key"},
+    {join("S", "G.") + body(22) + "." + body(43), "sendgrid-key"},
+    {join("h", "f_") + body(34), "huggingface-token"},
+    {join("pyp", "i-") + body(70), "pypi-token"},
+    {join("ey", "JhbGciOiJIUzI1NiJ9") + ".ey" + "JzdWIiOiIxMjM0NTY3ODkwIn0." + body(43), "jwt"},
   };
   for (const auto& [token, kind] : cases) {
     CAPTURE(token);
     CHECK(text_of("+value: " + token + "\n") == "+value: [REDACTED:" + kind + "]\n");
     CHECK(text_of("x=(" + token + ")") == "x=([REDACTED:" + kind + "])");
-    CHECK(findings_of(" \"" + token + "\"") == std::vector<std::pair<std::string, std::size_t>>{ { kind, 1 } });
+    CHECK(findings_of(" \"" + token + "\"") == std::vector<std::pair<std::string, std::size_t>>{{kind, 1}});
   }
 }
 
@@ -307,7 +306,7 @@ TEST_CASE("bearer and basic in prose, placeholders and short values are not mask
   for (const std::string& text : std::vector<std::string>{
          "Bearer tokens expire after an hour and must be refreshed", "Authorization: Bearer ${API_TOKEN}",
          "Authorization: Bearer <token>", "Authorization: Bearer abc123", "f\"Bearer {token}\"",
-         "Basic Authentication is supported", "A Basic " + body(24) + " phrase" }) {
+         "Basic Authentication is supported", "A Basic " + body(24) + " phrase"}) {
     CAPTURE(text);
     CHECK(text_of(text) == text);
   }
@@ -325,9 +324,9 @@ TEST_CASE("only the password of a URL with credentials is masked")
 TEST_CASE("URLs without a literal password are not masked")
 {
   for (const std::string_view text :
-       { "https://example.com:8443/path?q=1", "ssh://git@github.com/org/repo.git", "git@github.com:org/repo.git",
-         "https://user@host/x", "postgres://app:${DB_PASSWORD}@db/app", "amqp://guest:<password>@rabbit/",
-         "https://user:@host/", "mailto:someone@example.com", "http://host/a:b@c", "://nothing:here@x" }) {
+       {"https://example.com:8443/path?q=1", "ssh://git@github.com/org/repo.git", "git@github.com:org/repo.git",
+        "https://user@host/x", "postgres://app:${DB_PASSWORD}@db/app", "amqp://guest:<password>@rabbit/",
+        "https://user:@host/", "mailto:someone@example.com", "http://host/a:b@c", "://nothing:here@x"}) {
     CAPTURE(text);
     CHECK(text_of(text) == text);
   }
@@ -337,32 +336,32 @@ TEST_CASE("secret-named assignments are masked in every common syntax")
 {
   const std::string secret = body(16);
   const std::vector<std::pair<std::string, std::string>> cases = {
-    { "+DB_PASSWORD=@", "+DB_PASSWORD=#" },                                   // .env
-    { "+export API_TOKEN=\"@\"", "+export API_TOKEN=\"#\"" },                 // shell
-    { "+ENV GITHUB_TOKEN=@", "+ENV GITHUB_TOKEN=#" },                         // Dockerfile
-    { "+      - POSTGRES_PASSWORD=@", "+      - POSTGRES_PASSWORD=#" },       // compose list
-    { "+  password: @", "+  password: #" },                                   // YAML
-    { "+  client_secret: '@'  # prod", "+  client_secret: '#'  # prod" },     // YAML, quoted
-    { "+  \"apiKey\": \"@\",", "+  \"apiKey\": \"#\"," },                     // JSON
-    { "+api_key = \"@\"", "+api_key = \"#\"" },                               // TOML, Python
-    { "+password: str = \"@\"", "+password: str = \"#\"" },                   // annotated Python
-    { "+const authToken: string = '@';", "+const authToken: string = '#';" }, // TypeScript
-    { "+password := \"@\"", "+password := \"#\"" },                           // Go
-    { "+'secret' => '@',", "+'secret' => '#'," },                             // PHP
-    { "+os.environ[\"ACCESS_KEY\"] = \"@\"", "+os.environ[\"ACCESS_KEY\"] = \"#\"" },
-    { "+connect(passwd=b\"@\")", "+connect(passwd=b\"#\")" },             // keyword argument
-    { "+if (token === \"@\") {", "+if (token === \"#\") {" },             // hard-coded comparison
-    { "+spring.datasource.password=@", "+spring.datasource.password=#" }, // .properties
-    { "+x-api-key: @", "+x-api-key: #" },                                 // HTTP header
-    { "+<password>@</password>", "+<password>#</password>" },             // XML
-    { "+run --password @ --verbose", "+run --password # --verbose" },     // CLI flag
-    { "+run --auth-token=@", "+run --auth-token=#" },
-    { "+url = \"https://api.x.io/v1?api_key=@&format=json\"", "+url = \"https://api.x.io/v1?api_key=#&format=json\"" },
-    { "+conn = \"Server=db;User Id=sa;Password=@;\"", "+conn = \"Server=db;User Id=sa;Password=#;\"" },
-    { "+//registry.npmjs.org/:_authToken=@", "+//registry.npmjs.org/:_authToken=#" },
-    { "+    client-key-data: @==", "+    client-key-data: #" }, // kubeconfig
-    { "+SECRET_KEY_BASE=@", "+SECRET_KEY_BASE=#" },
-    { "+STRIPE_KEY=@", "+STRIPE_KEY=#" }, // .env "_KEY" convention
+    {"+DB_PASSWORD=@", "+DB_PASSWORD=#"},                                   // .env
+    {"+export API_TOKEN=\"@\"", "+export API_TOKEN=\"#\""},                 // shell
+    {"+ENV GITHUB_TOKEN=@", "+ENV GITHUB_TOKEN=#"},                         // Dockerfile
+    {"+      - POSTGRES_PASSWORD=@", "+      - POSTGRES_PASSWORD=#"},       // compose list
+    {"+  password: @", "+  password: #"},                                   // YAML
+    {"+  client_secret: '@'  # prod", "+  client_secret: '#'  # prod"},     // YAML, quoted
+    {"+  \"apiKey\": \"@\",", "+  \"apiKey\": \"#\","},                     // JSON
+    {"+api_key = \"@\"", "+api_key = \"#\""},                               // TOML, Python
+    {"+password: str = \"@\"", "+password: str = \"#\""},                   // annotated Python
+    {"+const authToken: string = '@';", "+const authToken: string = '#';"}, // TypeScript
+    {"+password := \"@\"", "+password := \"#\""},                           // Go
+    {"+'secret' => '@',", "+'secret' => '#',"},                             // PHP
+    {"+os.environ[\"ACCESS_KEY\"] = \"@\"", "+os.environ[\"ACCESS_KEY\"] = \"#\""},
+    {"+connect(passwd=b\"@\")", "+connect(passwd=b\"#\")"},             // keyword argument
+    {"+if (token === \"@\") {", "+if (token === \"#\") {"},             // hard-coded comparison
+    {"+spring.datasource.password=@", "+spring.datasource.password=#"}, // .properties
+    {"+x-api-key: @", "+x-api-key: #"},                                 // HTTP header
+    {"+<password>@</password>", "+<password>#</password>"},             // XML
+    {"+run --password @ --verbose", "+run --password # --verbose"},     // CLI flag
+    {"+run --auth-token=@", "+run --auth-token=#"},
+    {"+url = \"https://api.x.io/v1?api_key=@&format=json\"", "+url = \"https://api.x.io/v1?api_key=#&format=json\""},
+    {"+conn = \"Server=db;User Id=sa;Password=@;\"", "+conn = \"Server=db;User Id=sa;Password=#;\""},
+    {"+//registry.npmjs.org/:_authToken=@", "+//registry.npmjs.org/:_authToken=#"},
+    {"+    client-key-data: @==", "+    client-key-data: #"}, // kubeconfig
+    {"+SECRET_KEY_BASE=@", "+SECRET_KEY_BASE=#"},
+    {"+STRIPE_KEY=@", "+STRIPE_KEY=#"}, // .env "_KEY" convention
   };
   for (auto [input, expected] : cases) {
     input.replace(input.find('@'), 1, secret);
@@ -491,8 +490,8 @@ TEST_CASE("findings give the 1-based input line and never the secret")
                            "last " +
                            join("xo", "xb-") + "1234567890-" + body(20);
   const auto result = mask(diff);
-  CHECK(findings_of(diff) == std::vector<std::pair<std::string, std::size_t>>{
-                               { "assignment", 2 }, { "aws-access-key", 4 }, { "slack-token", 5 } });
+  CHECK(findings_of(diff) ==
+        std::vector<std::pair<std::string, std::size_t>>{{"assignment", 2}, {"aws-access-key", 4}, {"slack-token", 5}});
   CHECK(result.text.find(secret) == std::string::npos);
   for (const auto& finding : result.findings) {
     CHECK(finding.kind.find(secret) == std::string::npos);

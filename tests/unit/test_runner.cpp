@@ -38,7 +38,7 @@ RunRequest
 sh(std::string script)
 {
   RunRequest request;
-  request.argv = { "/bin/sh", "-c", std::move(script) };
+  request.argv = {"/bin/sh", "-c", std::move(script)};
   request.timeout = 10s; // a safety net: a broken runner fails the test instead of hanging
   return request;
 }
@@ -188,7 +188,7 @@ TEST_CASE("a child's exit code, stdout and stderr are returned")
 TEST_CASE("stdin is written to the child and then closed")
 {
   RunRequest request;
-  request.argv = { "cat" };
+  request.argv = {"cat"};
   request.stdin_data = "hello\nworld";
   request.timeout = 10s;
   const auto result = run(request);
@@ -199,7 +199,7 @@ TEST_CASE("stdin is written to the child and then closed")
 TEST_CASE("an empty stdin reads as end of file at once")
 {
   RunRequest request;
-  request.argv = { "cat" };
+  request.argv = {"cat"};
   request.timeout = 10s;
   const auto result = run(request);
   CHECK(result.succeeded());
@@ -213,7 +213,7 @@ TEST_CASE("50 MB go through cat in both directions without a pipe deadlock")
     data[i] = static_cast<char>('a' + i % 23);
   }
   RunRequest request;
-  request.argv = { "cat" };
+  request.argv = {"cat"};
   request.stdin_data = data;
   request.output_cap = 64 * 1024 * 1024;
   request.timeout = 30s;
@@ -238,7 +238,7 @@ TEST_CASE("a child that writes a lot to stdout and stderr before reading stdin d
 TEST_CASE("a child that closes stdin early is not an error")
 {
   RunRequest request;
-  request.argv = { "head", "-c", "10" };
+  request.argv = {"head", "-c", "10"};
   request.stdin_data = std::string(20 * 1024 * 1024, 'y');
   request.timeout = 10s;
   const auto result = run(request);
@@ -259,7 +259,7 @@ TEST_CASE("a child that closes stdout early is still waited for")
 TEST_CASE("a child that sleeps forever is killed at the deadline")
 {
   RunRequest request;
-  request.argv = { "sleep", "30" };
+  request.argv = {"sleep", "30"};
   request.timeout = 300ms;
   const auto result = run(request);
   CHECK(result.reason == RunReason::timed_out);
@@ -335,7 +335,7 @@ TEST_CASE("the child starts with default signal dispositions and an empty signal
   REQUIRE(::pthread_sigmask(SIG_BLOCK, &usr2, &old_mask) == 0);
 
   RunRequest request;
-  request.argv = { "grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status" };
+  request.argv = {"grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"};
   request.timeout = 10s;
   const auto result = run(request);
 
@@ -355,7 +355,7 @@ TEST_CASE("the child inherits no descriptors beyond stdin, stdout and stderr")
   REQUIRE(high >= 100);
 
   auto request = sh(R"(for fd in "$@"; do [ -e /proc/$$/fd/$fd ] && echo $fd; done; true)");
-  for (const int fd : { 0, 1, 2, low, high }) {
+  for (const int fd : {0, 1, 2, low, high}) {
     request.argv.push_back(std::to_string(fd));
   }
   request.argv.insert(request.argv.begin() + 3, "sh");
@@ -370,7 +370,7 @@ TEST_CASE("the child inherits no descriptors beyond stdin, stdout and stderr")
 TEST_CASE("a missing executable is not found and the error says where it looked")
 {
   RunRequest request;
-  request.argv = { "cmtgen-no-such-program" };
+  request.argv = {"cmtgen-no-such-program"};
   request.env = util::Environment();
   request.env->set("PATH", "/nonexistent-a:/nonexistent-b");
   auto result = run(request);
@@ -383,7 +383,7 @@ TEST_CASE("a missing executable is not found and the error says where it looked"
   CHECK(result.reason == RunReason::not_found);
   CHECK_THAT(result.error, Catch::Contains("PATH is not set"));
 
-  request.argv = { "/nonexistent/cmtgen-no-such-program" };
+  request.argv = {"/nonexistent/cmtgen-no-such-program"};
   result = run(request);
   CHECK(result.reason == RunReason::not_found);
   CHECK_THAT(result.error, Catch::Contains("/nonexistent/cmtgen-no-such-program"));
@@ -395,7 +395,7 @@ TEST_CASE("a file that cannot be executed fails to spawn with the reason")
   const auto script = dir.path() / "script";
   write_file(script, "#!/bin/sh\necho hi\n", fs::perms::owner_read | fs::perms::owner_write);
   RunRequest request;
-  request.argv = { script.string() };
+  request.argv = {script.string()};
   auto result = run(request);
   CHECK(result.reason == RunReason::spawn_failed);
   CHECK_THAT(result.error, Catch::Contains(script.string()));
@@ -404,7 +404,7 @@ TEST_CASE("a file that cannot be executed fails to spawn with the reason")
   // No shell falls back to running it as a script.
   const auto garbage = dir.path() / "garbage";
   write_file(garbage, std::string("\x7f\x01\x02garbage", 10), fs::perms::owner_all);
-  request.argv = { garbage.string() };
+  request.argv = {garbage.string()};
   result = run(request);
   CHECK(result.reason == RunReason::spawn_failed);
   CHECK_THAT(result.error, Catch::Contains("Exec format error"));
@@ -420,7 +420,7 @@ TEST_CASE("an empty command line fails to spawn")
 TEST_CASE("the child gets exactly the environment given")
 {
   RunRequest request;
-  request.argv = { "env" };
+  request.argv = {"env"};
   request.env = util::Environment();
   request.env->set("PATH", "/usr/bin:/bin");
   request.env->set("CMTGEN_TEST", "a value with spaces");
@@ -442,7 +442,7 @@ TEST_CASE("the child runs in the given working directory")
 {
   const TempDir dir;
   RunRequest request;
-  request.argv = { "pwd" };
+  request.argv = {"pwd"};
   request.cwd = dir.path();
   request.timeout = 10s;
   auto result = run(request);
@@ -451,13 +451,13 @@ TEST_CASE("the child runs in the given working directory")
 
   // A relative path with a slash is relative to that directory, as after `cd`.
   write_file(dir.path() / "hello", "#!/bin/sh\necho hello\n", fs::perms::owner_all);
-  request.argv = { "./hello" };
+  request.argv = {"./hello"};
   result = run(request);
   CHECK(result.succeeded());
   CHECK(result.out == "hello\n");
 
   request.cwd = dir.path() / "missing";
-  request.argv = { "pwd" };
+  request.argv = {"pwd"};
   result = run(request);
   CHECK(result.reason == RunReason::spawn_failed);
   CHECK_THAT(result.error, Catch::Contains("missing"));
@@ -469,7 +469,7 @@ TEST_CASE("argv[0] reaches the child as given")
   CHECK(result.out == "/bin/sh\n");
 
   RunRequest request;
-  request.argv = { "sh", "-c", "tr '\\0' '\\n' < /proc/$$/cmdline | head -n 1" };
+  request.argv = {"sh", "-c", "tr '\\0' '\\n' < /proc/$$/cmdline | head -n 1"};
   CHECK(run(request).out == "sh\n");
 }
 
@@ -488,7 +488,7 @@ TEST_CASE("output beyond the cap is read and dropped")
 TEST_CASE("the parent's signal dispositions are restored after a run")
 {
   struct sigaction before[3] = {};
-  const int signals[3] = { SIGPIPE, SIGINT, SIGCHLD };
+  const int signals[3] = {SIGPIPE, SIGINT, SIGCHLD};
   for (int i = 0; i < 3; ++i) {
     ::sigaction(signals[i], nullptr, &before[i]);
   }

@@ -1,6 +1,5 @@
-#include "templates.hpp"
-
 #include "error.hpp"
+#include "templates.hpp"
 #include "util/file.hpp"
 #include "util/strings.hpp"
 
@@ -83,7 +82,8 @@ TEST_CASE("a template loads from a path with a slash or a .mustache suffix", "[t
   util::TemporaryDirectory dir("cmtgen-templates-");
   const auto path = dir.path() / "mine.mustache";
   util::write_file_atomic(path, "{{#system_prompt}}S{{/system_prompt}}{{#user_prompt}}U{{/user_prompt}}");
-  CHECK(cmtgen::templates::load(path.string()) == "{{#system_prompt}}S{{/system_prompt}}{{#user_prompt}}U{{/user_prompt}}");
+  CHECK(cmtgen::templates::load(path.string()) ==
+        "{{#system_prompt}}S{{/system_prompt}}{{#user_prompt}}U{{/user_prompt}}");
 
   const auto plain = dir.path() / "plain.txt";
   util::write_file_atomic(plain, "text");
