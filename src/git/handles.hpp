@@ -21,12 +21,10 @@ struct Deleter
 
 namespace handle {
 using Repository = std::unique_ptr<git_repository, Deleter<git_repository_free>>;
-using Index = std::unique_ptr<git_index, Deleter<git_index_free>>;
 using Object = std::unique_ptr<git_object, Deleter<git_object_free>>;
 using Tree = std::unique_ptr<git_tree, Deleter<git_tree_free>>;
 using Commit = std::unique_ptr<git_commit, Deleter<git_commit_free>>;
 using Reference = std::unique_ptr<git_reference, Deleter<git_reference_free>>;
-using Diff = std::unique_ptr<git_diff, Deleter<git_diff_free>>;
 using Patch = std::unique_ptr<git_patch, Deleter<git_patch_free>>;
 using Blob = std::unique_ptr<git_blob, Deleter<git_blob_free>>;
 using Config = std::unique_ptr<git_config, Deleter<git_config_free>>;

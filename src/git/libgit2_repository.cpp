@@ -165,8 +165,7 @@ public:
 
   std::vector<ConfigEntry> config(const std::vector<std::string>& prefixes) override
   {
-    handle::Config config = open_config(m_env, m_repo.get(), m_common_dir, m_git_dir);
-    return read_entries(config.get(), m_env, prefixes);
+    return read_entries(config_files(), m_env, prefixes);
   }
 
 private:
@@ -182,9 +181,8 @@ private:
     };
     fs::path global;
     try {
-      handle::Config config = open_config(m_env, m_repo.get(), m_common_dir, m_git_dir);
       git_buf buf = GIT_BUF_INIT;
-      if (git_config_get_path(&buf, config.get(), "core.attributesfile") == 0) {
+      if (git_config_get_path(&buf, config_files(), "core.attributesfile") == 0) {
         global = buf.ptr;
       }
       git_buf_dispose(&buf);
@@ -237,6 +235,15 @@ private:
     return Attributes(files);
   }
 
+  // The config levels, read once for the settings and again for core.attributesFile.
+  git_config* config_files()
+  {
+    if (!m_config) {
+      m_config = open_config(m_env, m_repo.get(), m_common_dir, m_git_dir);
+    }
+    return m_config.get();
+  }
+
   handle::Tree base_tree(Base base)
   {
     const char* spec = base == Base::head ? "HEAD^{tree}" : "HEAD^^{tree}";
@@ -252,6 +259,7 @@ private:
   handle::Repository m_repo;
   IndexFile m_index;
   util::Environment m_env;
+  handle::Config m_config;
   std::size_t m_max_file_size;
   std::vector<FileChange> m_files;
 };

@@ -32,7 +32,6 @@ HERMETIC_ARGV = ["-p", "--output-format", "json", "--tools=", "--setting-sources
 GIT_LOCAL_VARS = ["GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "GIT_PREFIX", "GIT_CONFIG_PARAMETERS",
                   "GIT_CONFIG_COUNT", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"]
 KEY = "sk-ant-test-fake"  # testlib's default ANTHROPIC_API_KEY
-FUTURE_MS = int((time.time() + 30 * 24 * 3600) * 1000)
 PAST_MS = int((time.time() - 24 * 3600) * 1000)
 REPLY = "Parse widgets from the config file\n\nThe parser used to skip nested widgets."
 
@@ -102,16 +101,6 @@ class BackendScenario(Scenario):
         result = self.preview(repo, "--no-cache", env=env)
         self.assertEqual(result.returncode, 0, result.stderr)
         return self.print_calls()[-1]["env"]
-
-    def write_login(self, directory=None, scopes=("user:inference",), expires_at=FUTURE_MS,
-                    access="x", refresh="y"):
-        directory = Path(directory) if directory else self.home / ".claude"
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / ".credentials.json"
-        path.write_text(json.dumps({"claudeAiOauth": {
-            "accessToken": access, "refreshToken": refresh, "expiresAt": expires_at,
-            "scopes": list(scopes), "subscriptionType": "pro"}}))
-        return path
 
     def assert_failure(self, repo, klass, *args, env=None, timeout=60):
         """Plain and --json runs both fail with `klass`: exit 1, one stderr line, the JSON

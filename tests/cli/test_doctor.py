@@ -26,7 +26,6 @@ from testlib import CMTGEN, FAKE_CLAUDE, Scenario  # noqa: E402
 OK = "A commit here would get a message from cmtgen."
 BLOCKED = "A commit here would not get a message from cmtgen: fix the [✗] lines."
 MARK = re.compile(r"^\[(✓|!|✗|·)\] \S")
-FUTURE_MS = int((time.time() + 30 * 24 * 3600) * 1000)
 PAST_MS = int((time.time() - 24 * 3600) * 1000)
 KEY_LINE = "[✓] credential (cmtgen.auth=auto): ANTHROPIC_API_KEY (API key billing)"
 LOGIN_ADVICE = ": run `claude` then /login, or `claude setup-token` for headless machines"
@@ -59,16 +58,6 @@ class DoctorScenario(Scenario):
 
     def hook_file(self, repo):
         return repo / ".git" / "hooks" / "prepare-commit-msg"
-
-    def write_login(self, directory=None, scopes=("user:inference",), expires_at=FUTURE_MS,
-                    access="x", refresh="y"):
-        directory = Path(directory) if directory else self.home / ".claude"
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / ".credentials.json"
-        path.write_text(json.dumps({"claudeAiOauth": {
-            "accessToken": access, "refreshToken": refresh, "expiresAt": expires_at,
-            "scopes": list(scopes), "subscriptionType": "pro"}}))
-        return path
 
     def write_settings(self, settings, directory=None):
         directory = Path(directory) if directory else self.home / ".claude"

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 from pathlib import Path
 
@@ -19,6 +20,8 @@ CMTGEN = os.environ.get("CMTGEN_BIN") or str(Path(__file__).resolve().parents[2]
 TESTS_DIR = Path(os.environ.get("CMTGEN_TESTS_DIR") or Path(__file__).resolve().parents[1])
 FAKE_CLAUDE = TESTS_DIR / "fake_claude"
 DEFAULT_TIMEOUT = 60
+# An expiry a month ahead, for fake claude logins.
+FUTURE_MS = int((time.time() + 30 * 24 * 3600) * 1000)
 
 
 class Scenario(unittest.TestCase):
@@ -134,6 +137,17 @@ class Scenario(unittest.TestCase):
         return int(self.git(repo, "rev-list", "--count", "HEAD").stdout.strip())
 
     # --- the fake model --------------------------------------------------------------
+
+    def write_login(self, directory=None, scopes=("user:inference",), expires_at=FUTURE_MS,
+                    access="x", refresh="y"):
+        """A stored claude subscription login, as `claude /login` writes it (fake tokens)."""
+        directory = Path(directory) if directory else self.home / ".claude"
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / ".credentials.json"
+        path.write_text(json.dumps({"claudeAiOauth": {
+            "accessToken": access, "refreshToken": refresh, "expiresAt": expires_at,
+            "scopes": list(scopes), "subscriptionType": "pro"}}))
+        return path
 
     def claude_calls(self):
         if not self.calls_dir.is_dir():
