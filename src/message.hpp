@@ -71,6 +71,14 @@ std::string insert_comments(std::string_view content, const std::vector<std::str
 // "<body>", ...), or nullopt when the template has none.
 std::optional<std::string> fill_template(std::string_view content, std::string_view message, char comment_char);
 
+// `message` reworded so that git keeps every line of it: when git strips comment lines
+// (`comments_stripped`), a line that starts with `comment_char` would vanish, so a Markdown
+// heading loses its marks ("## Notes" -> "Notes") and any other such line gets one leading
+// space; a line that looks like git's scissors line ("# ---...--- >8 ---...---") would cut
+// the message under `commit -v` in every cleanup mode, so it is reworded the same way.
+// nullopt when, with comments stripped, the message is nothing but comment lines.
+std::optional<std::string> protect_lines(std::string_view message, char comment_char, bool comments_stripped);
+
 // Turns every line of `text` into a comment line.
 std::string commented(std::string_view text, char comment_char);
 

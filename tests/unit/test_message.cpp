@@ -482,3 +482,36 @@ TEST_CASE("commented turns every line into a comment line, empty lines into a ba
   CHECK(commented("a\n", ';') == "; a\n");
   CHECK(commented("", '#').empty());
 }
+
+// ---- hostile replies --------------------------------------------------------------------
+
+TEST_CASE("NUL, control bytes and terminal escapes never reach a message", "[message]")
+{
+  CHECK(clean_reply(std::string("Fix the\0 parser\n\nBody\x01 line\x7f", 27)) ==
+        Messages{"Fix the parser\n\nBody line"});
+  CHECK(clean_reply("Add \x1b[1;31mcolour\x1b[0m to \x1b]0;title\x07the log") == Messages{"Add colour to the log"});
+  CHECK(clean_reply("Add \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ text") == Messages{"Add link text"});
+  CHECK(clean_reply("Keep\ttabs\n\nand lines") == Messages{"Keep\ttabs\n\nand lines"});
+  // C1 controls and bidirectional overrides (Trojan Source) in UTF-8; other UTF-8 stays.
+  CHECK(clean_reply("Fix \xc2\x9b"
+                    "caf\xc3\xa9 \xe2\x80\xae"
+                    "reversed\xe2\x81\xa6") == Messages{"Fix caf\xc3\xa9 reversed"});
+  CHECK(clean_reply(std::string("\0\x01\x02", 3)).empty());
+}
+
+TEST_CASE("reply lines git would strip as comments are reworded", "[message]")
+{
+  using cmtgen::message::protect_lines;
+  CHECK(protect_lines("Fix the parser\n\n## Details\n#42 was the cause", '#', true) ==
+        "Fix the parser\n\nDetails\n #42 was the cause");
+  CHECK(protect_lines("Fix the parser\n\n; not a comment here", ';', true) ==
+        "Fix the parser\n\n ; not a comment here");
+  // Not stripped (no editor, or cleanup=whitespace): the lines stay as they are...
+  CHECK(protect_lines("Fix the parser\n\n#42 was the cause", '#', false) == "Fix the parser\n\n#42 was the cause");
+  // ...but a scissors line would still cut the message under `commit -v`.
+  CHECK(protect_lines("Fix\n\n# ------------------------ >8 ------------------------\nafter", '#', false) ==
+        "Fix\n\n # ------------------------ >8 ------------------------\nafter");
+  // Nothing but comment lines: no message at all.
+  CHECK_FALSE(protect_lines("#1 is fixed\n#2 is not", '#', true));
+  CHECK(protect_lines("#1 is fixed\n#2 is not", '#', false) == "#1 is fixed\n#2 is not");
+}
