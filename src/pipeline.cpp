@@ -1,16 +1,14 @@
 #include "pipeline.hpp"
 
+#include "answer_cache.hpp"
 #include "error.hpp"
-#include "message.hpp"
 #include "templates.hpp"
-#include "util/file.hpp"
 #include "util/log.hpp"
 #include "util/runner.hpp"
 #include "util/strings.hpp"
 
 #include <fmt/core.h>
 
-#include <cstdint>
 #include <system_error>
 
 namespace cmtgen {
@@ -21,86 +19,14 @@ namespace {
 
 constexpr std::size_t k_recent_subjects = 8;
 
-// FNV-1a: the cache holds one answer; a 64-bit hash of the whole request is plenty.
-std::uint64_t
-fnv1a(std::uint64_t hash, std::string_view text)
-{
-  for (const char c : text) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 1099511628211ULL;
-  }
-  return hash;
-}
-
 std::string
 cache_key(const Config& config, const prompt::Prompt& prompt)
 {
-  std::uint64_t hash = 14695981039346656037ULL;
-  const std::string command = util::join(config.command, " ");
-  for (const std::string_view part :
-       {backend_name(config.backend), std::string_view(config.model), std::string_view(prompt.system),
-        std::string_view(prompt.user), std::string_view(command)}) {
-    hash = fnv1a(hash, part);
-    hash = fnv1a(hash, std::string_view("\0", 1));
-  }
-  hash = fnv1a(hash, std::to_string(config.candidates));
-  return fmt::format("{:016x}", hash);
-}
-
-fs::path
-cache_file(const Session& session)
-{
-  return state_directory(*session.repo) / "last-answer";
-}
-
-std::optional<backend::Generation>
-read_cache(const Session& session, const std::string& key)
-{
-  std::optional<std::string> content;
-  try {
-    content = util::read_file(cache_file(session), 1024 * 1024);
-  } catch (const std::exception& e) {
-    CMTGEN_LOG("cache unreadable: {}", e.what());
-    return std::nullopt;
-  }
-  if (!content || !content->starts_with(key + "\n")) {
-    return std::nullopt;
-  }
-  // key \n backend \n model \n then the candidates, separated as the model separates them.
-  const auto lines = util::split_lines(*content);
-  if (lines.size() < 4) {
-    return std::nullopt;
-  }
-  backend::Generation generation;
-  generation.backend = lines[1];
-  generation.model = lines[2];
-  const std::size_t header = key.size() + lines[1].size() + lines[2].size() + 3;
-  generation.messages = message::clean_reply(std::string_view(*content).substr(header), 5);
-  if (generation.messages.empty()) {
-    return std::nullopt;
-  }
-  generation.ok = true;
-  generation.credential_used = "none (cached answer for the same staged change)";
-  return generation;
-}
-
-void
-write_cache(const Session& session, const std::string& key, const backend::Generation& generation)
-{
-  std::string content = fmt::format("{}\n{}\n{}\n", key, generation.backend, generation.model);
-  for (std::size_t i = 0; i < generation.messages.size(); ++i) {
-    if (i > 0) {
-      content += fmt::format("\n{}\n", message::k_candidate_separator);
-    }
-    content += generation.messages[i];
-    content += '\n';
-  }
-  try {
-    fs::create_directories(cache_file(session).parent_path());
-    util::write_file_atomic(cache_file(session), content, 0600);
-  } catch (const std::exception& e) {
-    CMTGEN_LOG("cache not written: {}", e.what());
-  }
+  const std::string candidates = std::to_string(config.candidates);
+  std::vector<std::string_view> parts = {backend_name(config.backend), config.model, prompt.system, prompt.user,
+                                         candidates};
+  parts.insert(parts.end(), config.command.begin(), config.command.end());
+  return answer_cache::key(parts);
 }
 
 } // namespace
@@ -173,9 +99,15 @@ generate(const Context& context, Session& session, const prompt::Prompt& prompt,
   const bool cacheable = use_cache && config.cache && config.backend != BackendKind::offline;
   const std::string key = cache_key(config, prompt);
   if (cacheable) {
-    if (auto cached = read_cache(session, key)) {
+    if (auto cached = answer_cache::read(state_directory(*session.repo), key)) {
       CMTGEN_LOG("answer cache hit {}", key);
-      return std::move(*cached);
+      backend::Generation generation;
+      generation.ok = true;
+      generation.backend = std::move(cached->backend);
+      generation.model = std::move(cached->model);
+      generation.messages = std::move(cached->messages);
+      generation.credential_used = "none (cached answer for the same staged change)";
+      return generation;
     }
   }
   backend::Request request;
@@ -186,7 +118,8 @@ generate(const Context& context, Session& session, const prompt::Prompt& prompt,
   auto backend = backend::make_backend(config, *context.runner, context.env);
   backend::Generation generation = backend->generate(request);
   if (generation.ok && cacheable) {
-    write_cache(session, key, generation);
+    answer_cache::write(state_directory(*session.repo), key,
+                        {generation.backend, generation.model, generation.messages});
   }
   return generation;
 }
