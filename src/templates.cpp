@@ -8,7 +8,9 @@
 #include <fmt/core.h>
 #include <kainjow/mustache.hpp>
 
+#include <algorithm>
 #include <cstdlib>
+#include <exception>
 
 namespace cmtgen::templates {
 
@@ -17,6 +19,70 @@ namespace mustache = kainjow::mustache;
 namespace {
 
 constexpr std::string_view k_suffix = ".mustache";
+
+// What a template may cost. kainjow keeps a copy of the inner text for every nested
+// section, so memory grows with the square of the nesting (a 240 KB template of nested
+// sections took 2.3 GB); the built-in templates nest three deep. The rendered size bound
+// leaves room for the largest prompt budget (10m) and the text around it.
+constexpr std::size_t k_max_depth = 24;
+constexpr std::size_t k_max_rendered_bytes = 24 * 1024 * 1024;
+
+// Checks the section structure of `text` before kainjow parses it: the nesting depth, and
+// no list section inside a section over the same list (files x files is quadratic in the
+// number of staged files). Follows set-delimiter tags ({{=<% %>=}}) as the parser does.
+void
+check_cost(std::string_view text, std::string_view origin)
+{
+  std::string open = "{{";
+  std::string close = "}}";
+  std::vector<std::string> sections;
+  std::size_t pos = 0;
+  while ((pos = text.find(open, pos)) != std::string_view::npos) {
+    std::size_t start = pos + open.size();
+    std::string_view end_mark = close;
+    if (open == "{{" && start < text.size() && text[start] == '{') {
+      end_mark = "}}}"; // {{{name}}}
+    }
+    const std::size_t end = text.find(end_mark, start);
+    if (end == std::string_view::npos) {
+      return; // unterminated: the parser reports it
+    }
+    const std::string_view tag = util::trim(text.substr(start, end - start));
+    pos = end + end_mark.size();
+    if (tag.empty()) {
+      continue;
+    }
+    if (tag.front() == '#' || tag.front() == '^') {
+      const std::string name(util::trim(tag.substr(1)));
+      const bool list = name == "files" || name == "recent_subjects";
+      if (list && tag.front() == '#' && std::find(sections.begin(), sections.end(), name) != sections.end()) {
+        throw Error(Failure::config, fmt::format("template {}: the list '{}' is iterated inside itself, which "
+                                                 "costs the square of its length",
+                                                 origin, name));
+      }
+      sections.push_back(name);
+      if (sections.size() > k_max_depth) {
+        throw Error(Failure::config,
+                    fmt::format("template {}: sections are nested more than {} deep", origin, k_max_depth));
+      }
+    } else if (tag.front() == '/') {
+      if (!sections.empty()) {
+        sections.pop_back();
+      }
+    } else if (tag.size() >= 2 && tag.front() == '=' && tag.back() == '=') {
+      const std::string_view inner = util::trim(tag.substr(1, tag.size() - 2));
+      const auto space = inner.find_first_of(" \t");
+      if (space != std::string_view::npos) {
+        open = std::string(inner.substr(0, space));
+        close = std::string(util::trim(inner.substr(space)));
+      }
+    }
+  }
+}
+
+class RenderTooLarge : public std::exception
+{
+};
 
 mustache::data
 convert(const Data& data)
@@ -133,10 +199,12 @@ Data::push(Data value)
 
 struct Template::Impl
 {
-  explicit Impl(const std::string& text)
-    : tmpl(text)
+  Impl(const std::string& text, std::string_view name)
+    : origin(name)
+    , tmpl((check_cost(text, name), text))
   {
   }
+  std::string origin;
   // kainjow's render() is not const; it keeps no state between renders.
   mutable mustache::mustache tmpl;
 
@@ -148,12 +216,24 @@ struct Template::Impl
                   mustache::partial([] { return std::string(embedded::find("change.partial").value_or("")); }));
     converted.set("system_prompt", system);
     converted.set("user_prompt", !system);
-    return tmpl.render(converted);
+    std::string out;
+    try {
+      tmpl.render(converted, [&out](const std::string& piece) {
+        if (out.size() + piece.size() > k_max_rendered_bytes) {
+          throw RenderTooLarge();
+        }
+        out += piece;
+      });
+    } catch (const RenderTooLarge&) {
+      throw Error(Failure::config, fmt::format("template {}: renders to more than {} MiB", origin,
+                                               k_max_rendered_bytes / (1024 * 1024)));
+    }
+    return out;
   }
 };
 
 Template::Template(std::string_view text, std::string_view origin)
-  : m_impl(std::make_unique<Impl>(std::string(text)))
+  : m_impl(std::make_unique<Impl>(std::string(text), origin))
 {
   if (!m_impl->tmpl.is_valid()) {
     throw Error(Failure::config, fmt::format("template {}: {}", origin, m_impl->tmpl.error_message()));

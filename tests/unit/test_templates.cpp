@@ -4,6 +4,7 @@
 #include "util/strings.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/core.h>
 
 #include <algorithm>
 #include <string>
@@ -193,4 +194,66 @@ TEST_CASE("the change partial follows the flags it is given", "[templates]")
   CHECK_FALSE(util::contains(user, "<diff>"));
   CHECK(util::contains(user, "The diff of 1 file did not fit."));
   CHECK(util::contains(user, "<previous_message>\nOld subject\n</previous_message>"));
+}
+
+// ---- what a template may cost ----------------------------------------------------------------
+
+namespace {
+
+std::string
+config_error_of(const std::string& text)
+{
+  try {
+    Template(text, "t");
+  } catch (const cmtgen::Error& e) {
+    CHECK(e.failure() == cmtgen::Failure::config);
+    return e.what();
+  }
+  return {};
+}
+
+std::string
+nested(std::string_view open, std::string_view close, std::size_t depth)
+{
+  std::string text;
+  for (std::size_t i = 0; i < depth; ++i) {
+    text += fmt::format("{}#s{}{}", open, i, close);
+  }
+  for (std::size_t i = depth; i-- > 0;) {
+    text += fmt::format("{}/s{}{}", open, i, close);
+  }
+  return text;
+}
+
+} // namespace
+
+TEST_CASE("deeply nested sections are refused before they are parsed", "[templates]")
+{
+  CHECK(config_error_of(nested("{{", "}}", 20)).empty());
+  CHECK(util::contains(config_error_of(nested("{{", "}}", 25)), "nested more than 24 deep"));
+  CHECK(util::contains(config_error_of(nested("{{", "}}", 100000)), "nested more than"));
+  // Changing the delimiters does not hide the nesting.
+  CHECK(util::contains(config_error_of("{{=<% %>=}}" + nested("<%", "%>", 30)), "nested more than"));
+  CHECK(util::contains(config_error_of("{{=<% %>=}}<%={{ }}=%>" + nested("{{", "}}", 30)), "nested more than"));
+}
+
+TEST_CASE("a list iterated inside itself is refused", "[templates]")
+{
+  CHECK(util::contains(config_error_of("{{#files}}{{#files}}{{path}}{{/files}}{{/files}}"), "iterated inside itself"));
+  CHECK(config_error_of("{{#files}}{{path}}{{/files}}{{#files}}{{path}}{{/files}}").empty());
+  CHECK(config_error_of("{{#has_diff}}{{#has_diff}}x{{/has_diff}}{{/has_diff}}").empty());
+}
+
+TEST_CASE("a template that renders past the size bound is a config error", "[templates]")
+{
+  const Template big("{{#user_prompt}}{{#items}}{{text}}{{/items}}{{/user_prompt}}", "t");
+  Data items = Data::list();
+  const std::string chunk(1024 * 1024, 'x');
+  for (int i = 0; i < 40; ++i) {
+    items.push(Data::object().set("text", Data::text(chunk)));
+  }
+  Data data = Data::object();
+  data.set("items", std::move(items));
+  CHECK_THROWS_AS(big.render_user(data), cmtgen::Error);
+  CHECK(big.render_system(data).empty());
 }
