@@ -58,33 +58,80 @@ constexpr std::array k_builtin_rules = {
   Rule{"*.min.mjs", "minified"},
   Rule{"*.min.css", "minified"},
   Rule{"*.map", "source map"},
-  Rule{".env", "secrets file"},
-  Rule{".env.*", "secrets file"},
+  // Secrets files, every spelling of the family: .env, .env.local, .env-production,
+  // .env_local, .envrc, prod.env.
+  Rule{".env*", "secrets file"},
   Rule{"*.env", "secrets file"},
   Rule{".netrc", "secrets file"},
+  Rule{"_netrc", "secrets file"},
   Rule{".pgpass", "secrets file"},
+  Rule{".npmrc", "secrets file"},
+  Rule{".pypirc", "secrets file"},
+  Rule{".git-credentials", "secrets file"},
+  Rule{".htpasswd", "secrets file"},
+  Rule{".dockercfg", "secrets file"},
+  Rule{".docker/config.json", "secrets file"},
+  Rule{"**/.docker/config.json", "secrets file"},
+  Rule{".aws/credentials", "secrets file"},
+  Rule{"**/.aws/credentials", "secrets file"},
+  Rule{"*.tfstate", "secrets file"},
+  Rule{"*.tfstate.backup", "secrets file"},
+  Rule{"*.tfvars", "secrets file"},
+  Rule{"*.ovpn", "secrets file"},
+  // Keys, certificates and the stores that hold them.
   Rule{"*.pem", "key or certificate"},
   Rule{"*.key", "key or certificate"},
+  Rule{"*.crt", "key or certificate"},
+  Rule{"*.cer", "key or certificate"},
+  Rule{"*.der", "key or certificate"},
+  Rule{"*.csr", "key or certificate"},
+  Rule{"*.p7b", "key or certificate"},
+  Rule{"*.p7c", "key or certificate"},
+  Rule{"*.p8", "key or certificate"},
   Rule{"*.p12", "key or certificate"},
   Rule{"*.pfx", "key or certificate"},
+  Rule{"*.pkcs12", "key or certificate"},
+  Rule{"*.ppk", "key or certificate"},
   Rule{"*.jks", "key or certificate"},
+  Rule{"*.bks", "key or certificate"},
   Rule{"*.keystore", "key or certificate"},
+  Rule{"*.truststore", "key or certificate"},
+  Rule{"*.gpg", "key or certificate"},
+  Rule{"*.pgp", "key or certificate"},
+  Rule{"*.asc", "key or certificate"},
+  Rule{"secring.*", "key or certificate"},
+  // ssh keys: id_rsa, id_rsa_deploy, id_ed25519-sk (a ".pub" beside them is public).
   Rule{"id_rsa", "private key"},
   Rule{"id_dsa", "private key"},
   Rule{"id_ecdsa", "private key"},
   Rule{"id_ed25519", "private key"},
+  Rule{"id_rsa[_-]*", "private key"},
+  Rule{"id_dsa[_-]*", "private key"},
+  Rule{"id_ecdsa[_-]*", "private key"},
+  Rule{"id_ed25519[_-]*", "private key"},
   Rule{"*.kdbx", "password database"},
+  Rule{"*.kdb", "password database"},
+  Rule{"*.agilekeychain", "password database"},
+  Rule{"*.keychain", "password database"},
+  Rule{"*.keychain-db", "password database"},
 };
 
 std::string
 exclusion_reason(const git::FileChange& file, const std::vector<std::string>& user_globs)
 {
-  if (auto reason = builtin_exclusion(file.path); !reason.empty()) {
-    return reason;
-  }
-  for (const auto& glob : user_globs) {
-    if (util::glob_match(glob, file.path)) {
-      return fmt::format("excluded by cmtgen.exclude '{}'", glob);
+  // A renamed or copied file shows its old content too: `git mv .env notes.txt` is
+  // still a secrets file.
+  for (const std::string* path : {&file.path, &file.old_path}) {
+    if (path->empty()) {
+      continue;
+    }
+    if (auto reason = builtin_exclusion(*path); !reason.empty()) {
+      return reason;
+    }
+    for (const auto& glob : user_globs) {
+      if (util::glob_match(glob, *path)) {
+        return fmt::format("excluded by cmtgen.exclude '{}'", glob);
+      }
     }
   }
   if (file.submodule()) {
@@ -232,11 +279,56 @@ cut_at_line(std::string& text, std::size_t limit, const std::string& marker)
   return true;
 }
 
+// What one line of context may take: a branch name, a recent subject, the language.
+constexpr std::size_t k_max_context_line = 200;
+constexpr std::string_view k_prompt_cut_marker = "\n[... the rest of the prompt did not fit its budget ...]\n";
+
+// `text` cut to at most `limit` bytes, never inside a UTF-8 sequence, with "..." where cut.
+std::string
+cut_text(std::string_view text, std::size_t limit)
+{
+  if (text.size() <= limit) {
+    return std::string(text);
+  }
+  std::size_t keep = limit > 3 ? limit - 3 : 0;
+  while (keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xc0) == 0x80) {
+    --keep;
+  }
+  return std::string(text.substr(0, keep)) + "...";
+}
+
+// The parts of the prompt that come from the repository besides the change, each cut to
+// a share of the budget: one 3 MB commit subject must not make every prompt 3 MB.
+struct Surroundings
+{
+  std::string branch;
+  std::vector<std::string> subjects;
+  std::string previous_message;
+  std::string language;
+
+  explicit Surroundings(const Input& input)
+    : branch(cut_text(input.head.branch, k_max_context_line))
+    , previous_message(cut_text(util::trim(input.previous_message), input.max_bytes / 4))
+    , language(cut_text(util::trim(input.language), 64))
+  {
+    std::size_t room = input.max_bytes / 10;
+    for (const auto& subject : input.recent_subjects) {
+      std::string line = cut_text(util::trim(subject), k_max_context_line);
+      if (line.size() + 3 > room) {
+        break;
+      }
+      room -= line.size() + 3;
+      subjects.push_back(std::move(line));
+    }
+  }
+};
+
 class Builder
 {
 public:
   explicit Builder(const Input& input)
     : m_input(input)
+    , m_context(input)
     , m_template(input.template_text, "cmtgen.template")
   {
     m_reasons.reserve(input.files.size());
@@ -330,6 +422,15 @@ public:
       budget_omitted.push_back(static_cast<std::size_t>(largest - pieces.begin()));
     }
 
+    // With no diff left, the template's own text and the file list can still be over
+    // (a custom template, a list too long even grouped): the budget is a hard limit.
+    if (prompt.user.size() > m_input.max_bytes) {
+      CMTGEN_LOG("prompt: {} bytes without diffs, cut to {}", prompt.user.size(), m_input.max_bytes);
+      prompt.user = cut_text(prompt.user, m_input.max_bytes);
+      cut_at_line(prompt.user, m_input.max_bytes, std::string(k_prompt_cut_marker.substr(1)));
+      prompt.cut = true;
+    }
+
     for (std::size_t i = 0; i < m_input.files.size(); ++i) {
       if (!m_reasons[i].empty()) {
         prompt.omitted.push_back({m_input.files[i].path, m_reasons[i]});
@@ -349,21 +450,21 @@ private:
   Data base_data() const
   {
     Data data = Data::object();
-    data.set("language", Data::text(m_input.language));
+    data.set("language", Data::text(m_context.language));
     data.set("candidates", Data::text(std::to_string(m_input.candidates)));
     data.set("multiple_candidates", Data::flag(m_input.candidates > 1));
-    data.set("branch", Data::text(m_input.head.branch));
-    data.set("has_branch", Data::flag(!m_input.head.branch.empty()));
+    data.set("branch", Data::text(m_context.branch));
+    data.set("has_branch", Data::flag(!m_context.branch.empty()));
     data.set("detached", Data::flag(m_input.head.detached));
     data.set("unborn", Data::flag(m_input.head.unborn));
     Data subjects = Data::list();
-    for (const auto& subject : m_input.recent_subjects) {
+    for (const auto& subject : m_context.subjects) {
       subjects.push(Data::object().set("subject", Data::text(subject)));
     }
     data.set("recent_subjects", std::move(subjects));
-    data.set("has_recent_subjects", Data::flag(!m_input.recent_subjects.empty()));
-    data.set("previous_message", Data::text(std::string(util::trim(m_input.previous_message))));
-    data.set("has_previous_message", Data::flag(!util::trim(m_input.previous_message).empty()));
+    data.set("has_recent_subjects", Data::flag(!m_context.subjects.empty()));
+    data.set("previous_message", Data::text(m_context.previous_message));
+    data.set("has_previous_message", Data::flag(!m_context.previous_message.empty()));
 
     std::int64_t added = 0;
     std::int64_t removed = 0;
@@ -521,6 +622,7 @@ private:
   }
 
   const Input& m_input;
+  Surroundings m_context;
   templates::Template m_template;
   std::vector<std::string> m_reasons;
   std::vector<bool> m_cut;
@@ -532,8 +634,13 @@ private:
 std::string
 builtin_exclusion(std::string_view path)
 {
+  // File systems that ignore case (macOS, Windows) open `.ENV` as `.env`: so does this list.
+  const std::string lower = util::to_lower(path);
   for (const auto& rule : k_builtin_rules) {
-    if (util::glob_match(rule.glob, path)) {
+    if (rule.reason == "private key" && lower.ends_with(".pub")) {
+      continue;
+    }
+    if (util::glob_match(util::to_lower(rule.glob), lower)) {
       return std::string(rule.reason);
     }
   }

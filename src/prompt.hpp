@@ -26,7 +26,9 @@ struct Input
   std::string previous_message; // --amend with cmtgen.amend=regenerate
   std::string language = "English";
   int candidates = 1;
-  std::size_t max_bytes = 60000;    // budget for the user prompt
+  // Budget for the user prompt, a hard limit: the branch, recent subjects, the previous
+  // message and the file list count against it and are cut to it like the diffs.
+  std::size_t max_bytes = 60000;
   std::vector<std::string> exclude; // user globs (the built-in list always applies)
   bool redact = true;
   // Patch of files[index] with at most `limit` bytes of hunks; only called for files whose
@@ -44,6 +46,7 @@ struct Prompt
   std::size_t diff_bytes = 0;
   std::size_t redactions = 0;
   bool summary_grouped = false; // the per-file summary was grouped by directory to fit
+  bool cut = false;             // even without diffs the prompt was over budget: cut at a line
 };
 
 // The built-in exclusion reason for `path`, or "" when none (lock files, minified files,

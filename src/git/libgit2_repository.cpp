@@ -293,6 +293,16 @@ open_with_libgit2(const OpenRequest& request)
   }
   handle::Repository repo(raw_repo);
   CMTGEN_LOG("libgit2: repository open");
+  {
+    // libgit2 refuses what git accepts in HEAD, such as a branch name over 1024 bytes: then
+    // git reads the repository.
+    git_reference* raw_head = nullptr;
+    const int rc = git_repository_head(&raw_head, repo.get());
+    const handle::Reference head(raw_head);
+    if (rc != GIT_EUNBORNBRANCH && rc != GIT_ENOTFOUND) {
+      readable(rc, "reading HEAD");
+    }
+  }
 
   // libgit2's GIT_REPOSITORY_OPEN_FROM_ENV refuses GIT_WORK_TREE ("unimplemented"); the
   // work tree only matters here for .gitattributes.

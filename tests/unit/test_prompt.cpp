@@ -725,3 +725,50 @@ TEST_CASE("a malformed template is a config error", "[prompt]")
     CHECK(e.failure() == cmtgen::Failure::config);
   }
 }
+
+// ---- every part of the prompt counts against the budget ----------------------------------------
+
+TEST_CASE("a huge subject, branch or previous message is cut to the budget", "[prompt]")
+{
+  FakeRepo repo;
+  repo.files.push_back(text_file("src/a.cpp", Status::modified, {hunk(3, 30)}));
+  for (const std::size_t max_bytes : {std::size_t{2000}, std::size_t{60000}}) {
+    Input in = repo.input(max_bytes);
+    in.recent_subjects = {std::string(3 * 1024 * 1024, 's'), "Fix the lexer"};
+    in.head.branch = std::string(100000, 'b');
+    in.previous_message = std::string(1024 * 1024, 'p');
+    in.language = std::string(100000, 'l');
+    const Prompt prompt = cmtgen::prompt::build(in);
+    INFO("max_bytes " << max_bytes);
+    CHECK(prompt.user.size() <= max_bytes);
+    CHECK(prompt.system.size() < 4000);
+    CHECK(util::contains(prompt.user, "src/a.cpp"));
+  }
+}
+
+TEST_CASE("a template whose own text is over the budget is cut at a line", "[prompt]")
+{
+  FakeRepo repo;
+  repo.files.push_back(text_file("src/a.cpp", Status::modified, {hunk(3, 30)}));
+  Input in = repo.input(2000);
+  in.template_text = "{{#user_prompt}}" + std::string(3000, 'x') + "\n{{file_summary}}\n{{/user_prompt}}";
+  const Prompt prompt = cmtgen::prompt::build(in);
+  CHECK(prompt.user.size() <= 2000);
+  CHECK(prompt.cut);
+}
+
+TEST_CASE("secrets files are excluded in every spelling and case", "[prompt]")
+{
+  for (const char* path :
+       {".envrc", ".env-production", ".env_local", ".ENV", "app/.Env.Local", "prod.ENV", "keys/server.ppk",
+        "certs/site.crt", "certs/site.CER", "CERT.PEM", ".npmrc", ".pypirc", "home/.aws/credentials",
+        "infra/main.tfstate", "id_ed25519_deploy", "id_rsa-work", ".git-credentials", "vault.kdbx"}) {
+    INFO(path);
+    CHECK_FALSE(builtin_exclusion(path).empty());
+  }
+  for (const char* path : {"src/environment.cpp", "env.py", "id_rsa.pub", "id_ed25519_deploy.pub", "docs/keys.md",
+                           "src/certificate.rs", "crtl.c"}) {
+    INFO(path);
+    CHECK(builtin_exclusion(path).empty());
+  }
+}
