@@ -36,8 +36,9 @@ directory(const std::string& path)
 std::string
 single_subject(const git::FileChange& file, bool short_names)
 {
-  const std::string path = short_names ? basename(file.path) : file.path;
-  const std::string old_path = short_names ? basename(file.old_path) : file.old_path;
+  // Quoted as git quotes them: a name with a newline must not add lines (trailers) of its own.
+  const std::string path = util::c_quote(short_names ? basename(file.path) : file.path);
+  const std::string old_path = util::c_quote(short_names ? basename(file.old_path) : file.old_path);
   if (file.submodule()) {
     return fmt::format("Update submodule {}", path);
   }
@@ -81,12 +82,12 @@ many_subject(const std::vector<git::FileChange>& files)
                                                  : "Update";
   const std::string common = common_directory(files);
   if (!common.empty()) {
-    return fmt::format("{} {} files in {}", verb, files.size(), common);
+    return fmt::format("{} {} files in {}", verb, files.size(), util::c_quote(common));
   }
   std::set<std::string> tops;
   for (const auto& file : files) {
     const auto slash = file.path.find('/');
-    tops.insert(slash == std::string::npos ? "the top directory" : file.path.substr(0, slash));
+    tops.insert(slash == std::string::npos ? "the top directory" : util::c_quote(file.path.substr(0, slash)));
   }
   if (tops.size() <= 3) {
     std::vector<std::string> names(tops.begin(), tops.end());
@@ -103,7 +104,11 @@ std::string
 fit(std::string subject)
 {
   if (subject.size() > k_subject_max) {
-    subject.resize(k_subject_max - 3);
+    std::size_t keep = k_subject_max - 3;
+    while (keep > 0 && (static_cast<unsigned char>(subject[keep]) & 0xc0) == 0x80) {
+      --keep; // never split a UTF-8 sequence
+    }
+    subject.resize(keep);
     subject += "...";
   }
   return subject;
@@ -177,8 +182,8 @@ offline_message(const std::vector<git::FileChange>& files)
       continue;
     }
     const std::string name = file.status == git::Status::renamed || file.status == git::Status::copied
-                               ? fmt::format("{} -> {}", file.old_path, file.path)
-                               : file.path;
+                               ? fmt::format("{} -> {}", util::c_quote(file.old_path), util::c_quote(file.path))
+                               : util::c_quote(file.path);
     const std::string counts = file.added >= 0    ? fmt::format(" (+{} -{})", file.added, file.removed)
                                : file.submodule() ? " (submodule)"
                                                   : " (binary)";
