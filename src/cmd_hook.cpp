@@ -134,13 +134,21 @@ public:
       return 0;
     }
 
+    // Setup failures (no repository, an invalid setting) take the same path as a failed
+    // model call: the note in the editor, the stderr line, the run log, cmtgen.onError.
+    std::optional<std::string> config_error;
     try {
-      m_session = open_session(m_context, {}, true);
+      m_session.repo = open_repository(m_context, true);
+      m_state = state_directory(*m_session.repo);
+      util::log::to_file(m_state / "debug.log");
+      ConfigReading reading = read_config(m_session.repo->config(config_prefixes()), m_context.env, {});
+      m_session.config = std::move(reading.config);
+      config_error = std::move(reading.error);
     } catch (const Error& e) {
-      return fail(e.failure(), e.what(), std::nullopt);
+      return fail_setup(e.failure(), e.what());
+    } catch (const std::exception& e) {
+      return fail_setup(Failure::internal, e.what());
     }
-    m_state = state_directory(*m_session.repo);
-    util::log::to_file(m_state / "debug.log");
     CMTGEN_LOG("hook: file={} source={} commit={} editor={}", m_args.message_file, m_args.source, m_args.commit,
                m_editor);
 
@@ -155,6 +163,9 @@ public:
           sequencer_in_progress(*m_session.repo) || !git_was_asked_to_amend().value_or(true)) {
         return 0;
       }
+    }
+    if (config_error) {
+      return fail_setup(Failure::config, *config_error);
     }
 
     try {
@@ -199,8 +210,18 @@ private:
       return amend ? fail(generation.failure, generation.diagnosis, m_content) : fail_generation(generation, staged);
     }
 
+    // git would drop the reply's lines that start with its comment character, and cut
+    // the message at a line that looks like its scissors line.
+    auto text = message::protect_lines(generation.messages.front(), m_layout.comment_char, m_comments);
+    if (!text) {
+      return fail(Failure::empty_reply,
+                  fmt::format("the reply holds only lines that start with the comment character '{}', which git "
+                              "would remove",
+                              m_layout.comment_char),
+                  m_content);
+    }
     message::Insertion insertion;
-    insertion.message = generation.messages.front();
+    insertion.message = std::move(*text);
     insertion.alternatives.assign(generation.messages.begin() + 1, generation.messages.end());
     insertion.comments = m_comments;
     insertion.comment_char = m_layout.comment_char;
@@ -238,7 +259,8 @@ private:
       const auto draft = backend::make_offline_backend()->generate(request);
       if (draft.ok) {
         message::Insertion insertion;
-        insertion.message = draft.messages.front();
+        insertion.message =
+          message::protect_lines(draft.messages.front(), m_layout.comment_char, m_comments).value_or("");
         insertion.comments = m_comments;
         insertion.comment_char = m_layout.comment_char;
         insertion.notes.push_back(fmt::format("cmtgen: {} failed ({}): {}",
@@ -254,6 +276,21 @@ private:
       }
     }
     return fail(generation.failure, generation.diagnosis, m_content);
+  }
+
+  // A failure before the staged change was read: the message file is read only now, to
+  // put the note in it (its own comment character and cleanup text tell where and whether).
+  int fail_setup(Failure failure, const std::string& what)
+  {
+    try {
+      m_content = read_message_file();
+      m_layout = message::analyze(*m_content, m_session.config.comment_char);
+      m_comments = message::comments_are_stripped(m_editor, m_session.config.cleanup, m_layout);
+    } catch (const std::exception& e) {
+      CMTGEN_LOG("message file unreadable: {}", e.what());
+      m_content.reset();
+    }
+    return fail(failure, what, m_content);
   }
 
   // Fail open: the file stays as git wrote it (plus, in editor mode, comment lines that say

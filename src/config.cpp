@@ -235,12 +235,24 @@ parse_size(std::string_view text)
   return value * factor;
 }
 
-Config
-build_config(const std::vector<git::ConfigEntry>& entries, const util::Environment& env, const Overrides& overrides)
+ConfigReading
+read_config(const std::vector<git::ConfigEntry>& entries, const util::Environment& env, const Overrides& overrides)
 {
-  Config config;
+  ConfigReading reading;
+  Config& config = reading.config;
+  // Every valid value is applied even after an invalid one: the hook still needs
+  // cmtgen.onError and git's comment settings to report the invalid one.
+  auto take = [&](const Source& source) {
+    try {
+      apply(config, source);
+    } catch (const Error& e) {
+      if (!reading.error) {
+        reading.error = e.what();
+      }
+    }
+  };
   for (const auto& entry : entries) {
-    apply(config, {entry.key, entry.value, entry.origin});
+    take({entry.key, entry.value, entry.origin});
   }
 
   // Environment: the one-off switches. Each names itself as the origin.
@@ -255,7 +267,7 @@ build_config(const std::vector<git::ConfigEntry>& entries, const util::Environme
   for (const auto& [name, key] : k_env) {
     if (const auto value = env.get(name); value && !util::trim(*value).empty()) {
       const std::string origin = fmt::format("environment {}", name);
-      apply(config, {key, *value, origin});
+      take({key, *value, origin});
     }
   }
   if (const auto skip = env.get("CMTGEN_SKIP"); skip && git::parse_bool(*skip).value_or(true) && !skip->empty()) {
@@ -264,19 +276,29 @@ build_config(const std::vector<git::ConfigEntry>& entries, const util::Environme
   }
 
   if (overrides.model) {
-    apply(config, {"cmtgen.model", *overrides.model, "--model"});
+    take({"cmtgen.model", *overrides.model, "--model"});
   }
   if (overrides.template_name) {
-    apply(config, {"cmtgen.template", *overrides.template_name, "--template"});
+    take({"cmtgen.template", *overrides.template_name, "--template"});
   }
   if (overrides.candidates) {
     const std::string value = std::to_string(*overrides.candidates);
-    apply(config, {"cmtgen.candidates", value, "-n"});
+    take({"cmtgen.candidates", value, "-n"});
   }
   if (overrides.cache) {
     config.cache = *overrides.cache;
   }
-  return config;
+  return reading;
+}
+
+Config
+build_config(const std::vector<git::ConfigEntry>& entries, const util::Environment& env, const Overrides& overrides)
+{
+  ConfigReading reading = read_config(entries, env, overrides);
+  if (reading.error) {
+    throw Error(Failure::config, *reading.error);
+  }
+  return std::move(reading.config);
 }
 
 std::string_view

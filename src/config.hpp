@@ -65,6 +65,17 @@ struct Config
 // Config keys to ask the repository for.
 const std::vector<std::string>& config_prefixes();
 
+// The Config with every valid value applied, and the first invalid value's error (naming
+// the key, the value and its origin), if any.
+struct ConfigReading
+{
+  Config config;
+  std::optional<std::string> error;
+};
+ConfigReading read_config(const std::vector<git::ConfigEntry>& entries,
+                          const util::Environment& env,
+                          const Overrides& overrides);
+
 // Builds the Config. `entries` are git config entries in increasing precedence. Throws
 // Error(Failure::config) naming the key, the value and its origin for an invalid value.
 Config build_config(const std::vector<git::ConfigEntry>& entries,

@@ -652,3 +652,18 @@ TEST_CASE("malformed git -c overrides in the environment are a config error", "[
     }
   }
 }
+
+TEST_CASE("an invalid value is reported while every valid one still applies", "[config]")
+{
+  const std::vector<ConfigEntry> entries = {entry("cmtgen.onerror", "abort"), entry("cmtgen.timeout", "abc"),
+                                            entry("core.commentchar", ";"), entry("cmtgen.model", "sonnet"),
+                                            entry("cmtgen.candidates", "99")};
+  const auto reading = cmtgen::read_config(entries, util::Environment(), Overrides());
+  REQUIRE(reading.error);
+  CHECK(util::contains(*reading.error, "cmtgen.timeout"));
+  CHECK(util::contains(*reading.error, "abc"));
+  CHECK(reading.config.on_error == OnError::abort);
+  CHECK(reading.config.comment_char == ";");
+  CHECK(reading.config.model == "sonnet");
+  CHECK_THROWS_AS(cmtgen::build_config(entries, util::Environment(), Overrides()), cmtgen::Error);
+}
