@@ -9,6 +9,7 @@
 
 #include <fmt/core.h>
 
+#include <array>
 #include <charconv>
 #include <map>
 #include <system_error>
@@ -193,10 +194,15 @@ public:
         m_files.push_back(std::move(file));
       } else {
         // added TAB removed TAB path NUL, or added TAB removed TAB NUL old NUL new NUL
-        const auto parts = util::split(field, '\t');
-        if (parts.size() < 3) {
+        // Only the first two tabs separate fields: with -z the path is not quoted and may
+        // hold tabs of its own.
+        const auto first = field.find('\t');
+        const auto second = first == std::string_view::npos ? first : field.find('\t', first + 1);
+        if (second == std::string_view::npos) {
           throw Error(Failure::git, "cannot parse `git diff --numstat` output");
         }
+        const std::array<std::string_view, 3> parts = {
+          field.substr(0, first), field.substr(first + 1, second - first - 1), field.substr(second + 1)};
         std::string_view path = parts[2];
         ++i;
         if (path.empty() && i + 1 < fields.size()) {
