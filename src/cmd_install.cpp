@@ -159,7 +159,9 @@ uninstall_husky(const hooks::Location& location)
 std::string
 edited_advice(const fs::path& file)
 {
-  return fmt::format("{} has been edited since cmtgen wrote it, so cmtgen leaves it as is", file.string());
+  return fmt::format("{} has been edited since cmtgen wrote it (cmtgen's part is the script `cmtgen install` "
+                     "wrote, from `#!/bin/sh` to the last `exit 0`), so cmtgen leaves it as is",
+                     file.string());
 }
 
 } // namespace
@@ -302,19 +304,22 @@ run_uninstall(const Context& context)
   const hooks::Inspection here = hooks::inspect(location);
   const fs::path chained = chained_path(location);
   const hooks::Inspection parked = hooks::inspect_file(chained);
-  const std::string restore_hint =
-    parked.state == hooks::State::missing
-      ? ""
-      : fmt::format("; the hook it replaced waits in {}, where git never runs it: `mv {} {}` puts it back",
-                    chained.string(), quoted(chained), quoted(location.file));
+  const bool has_parked = parked.state != hooks::State::missing;
+  const std::string restore = fmt::format("`mv {} {}`", quoted(chained), quoted(location.file));
 
   if (here.state == hooks::State::foreign && !removed_husky) {
     throw Error(Failure::install,
-                fmt::format("{} is not cmtgen's hook; leaving it alone{}", location.file.string(), restore_hint));
+                fmt::format("{} is not cmtgen's hook; leaving it alone{}", location.file.string(),
+                            has_parked ? fmt::format("; the hook cmtgen replaced waits in {}, where git never runs "
+                                                     "it: {} puts it back (replacing the current one)",
+                                                     chained.string(), restore)
+                                       : ""));
   }
   if (here.state == hooks::State::ours && here.edited) {
-    throw Error(Failure::install, fmt::format("{}: move your own lines elsewhere, then `rm {}`{}",
-                                              edited_advice(location.file), quoted(location.file), restore_hint));
+    throw Error(Failure::install,
+                fmt::format("{}: move your own lines elsewhere, then `rm {}`{}", edited_advice(location.file),
+                            quoted(location.file),
+                            has_parked ? fmt::format(" and {} to restore the hook it replaced", restore) : ""));
   }
 
   std::error_code ec;
