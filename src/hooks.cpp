@@ -94,43 +94,76 @@ locate(const Context& context)
 }
 
 Inspection
-inspect(const Location& location)
+inspect_file(const fs::path& file)
 {
   Inspection inspection;
-  if (location.husky) {
-    const auto content = util::read_file(location.husky_file);
-    inspection.husky_block = content && util::contains(*content, k_block_begin);
-  }
-  if (!path_exists(location.file)) {
+  std::error_code ec;
+  const auto link_status = fs::symlink_status(file, ec);
+  if (ec || !fs::exists(link_status)) {
     return inspection;
   }
-  inspection.executable = ::access(location.file.c_str(), X_OK) == 0;
-  std::error_code ec;
-  if (fs::is_symlink(location.file, ec)) {
+  inspection.state = State::foreign;
+  inspection.executable = ::access(file.c_str(), X_OK) == 0;
+  const bool link = fs::is_symlink(link_status);
+  if (link) {
     // `ln -s $(which cmtgen) .git/hooks/prepare-commit-msg` makes cmtgen the hook itself;
-    // chaining it behind the shim would run it twice.
-    const fs::path target = fs::canonical(location.file, ec);
-    if (!ec && (target.filename() == "cmtgen" || fs::equivalent(target, self_path(), ec))) {
+    // chaining it behind the shim would run it twice. A link left dangling by a moved
+    // cmtgen is the same setup.
+    const fs::path target = fs::canonical(file, ec);
+    const fs::path named = ec ? fs::read_symlink(file, ec) : target;
+    if (!ec && (named.filename() == "cmtgen" || fs::equivalent(named, self_path(), ec))) {
       inspection.state = State::symlink;
-      inspection.binary = target;
+      inspection.binary = named;
       return inspection;
     }
   }
-  std::optional<std::string> content;
-  try {
-    content = util::read_file(location.file, 1024 * 1024);
-  } catch (const std::exception&) {
-    inspection.state = State::foreign;
+  const auto status = fs::status(file, ec);
+  if (!ec && fs::exists(status) && !fs::is_regular_file(status)) {
+    inspection.not_a_file = true;
     return inspection;
   }
-  if (content && util::contains(*content, k_marker)) {
-    inspection.state = State::ours;
-    inspection.binary = shim_binary(*content);
-    inspection.chained = path_exists(fs::path(location.file.string() + std::string(k_chained_suffix)));
-  } else {
-    inspection.state = State::foreign;
+  std::optional<std::string> content;
+  try {
+    content = util::read_file(file, 1024 * 1024);
+  } catch (const std::exception&) {
+    return inspection;
   }
+  if (!content || !util::contains(*content, k_marker)) {
+    return inspection;
+  }
+  if (link) {
+    // cmtgen writes files, never links: the link is someone's, even to a shim.
+    inspection.link_to_shim = true;
+    return inspection;
+  }
+  inspection.state = State::ours;
+  inspection.binary = shim_binary(*content);
+  // The only text cmtgen ever writes there; anything else holds someone's lines.
+  inspection.edited = inspection.binary.empty() || *content != shim(inspection.binary);
   return inspection;
+}
+
+Inspection
+inspect(const Location& location)
+{
+  Inspection inspection = inspect_file(location.file);
+  if (location.husky) {
+    try {
+      const auto content = util::read_file(location.husky_file);
+      inspection.husky_block = content && !scan_husky(*content).blocks.empty();
+    } catch (const std::exception&) {
+      inspection.husky_block = false;
+    }
+  }
+  inspection.chained = path_exists(fs::path(location.file.string() + std::string(k_chained_suffix)));
+  return inspection;
+}
+
+bool
+unsafe_to_chain(const Inspection& inspection)
+{
+  return inspection.state == State::ours || inspection.state == State::symlink || inspection.link_to_shim ||
+         inspection.not_a_file;
 }
 
 std::string
@@ -147,15 +180,112 @@ shim(const fs::path& binary)
 }
 
 std::string
-husky_block(const fs::path& binary)
+husky_block(const fs::path& binary, std::string_view eol, bool after_added_break)
 {
-  return fmt::format("{}\n"
-                     "# Added by `cmtgen install`; `cmtgen uninstall` removes these lines.\n"
-                     "cmtgen_bin={}\n"
-                     "[ -x \"$cmtgen_bin\" ] || cmtgen_bin=$(command -v cmtgen 2>/dev/null) || cmtgen_bin=\n"
-                     "[ -z \"$cmtgen_bin\" ] || \"$cmtgen_bin\" hook \"$@\" || exit $?\n"
-                     "{}\n",
-                     k_block_begin, util::shell_quote(binary.string()), k_block_end);
+  const std::string_view comment =
+    after_added_break ? "# Added by `cmtgen install` with the line break above; `cmtgen uninstall` removes both."
+                      : "# Added by `cmtgen install`; `cmtgen uninstall` removes these lines.";
+  const std::string text =
+    fmt::format("{}\n"
+                "{}\n"
+                "cmtgen_bin={}\n"
+                "[ -x \"$cmtgen_bin\" ] || cmtgen_bin=$(command -v cmtgen 2>/dev/null) || cmtgen_bin=\n"
+                "[ -z \"$cmtgen_bin\" ] || \"$cmtgen_bin\" hook \"$@\" || exit $?\n"
+                "{}\n",
+                k_block_begin, comment, util::shell_quote(binary.string()), k_block_end);
+  if (eol == "\n") {
+    return text;
+  }
+  std::string converted;
+  for (const char c : text) {
+    if (c == '\n') {
+      converted += eol;
+    } else {
+      converted += c;
+    }
+  }
+  return converted;
+}
+
+namespace {
+
+// Whether the block in [block.begin, block.end) is exactly what install appends, for the
+// binary its `cmtgen_bin=` line names and the line ending of its begin marker.
+void
+check_block(std::string_view content, HuskyBlock& block)
+{
+  const std::string_view text = content.substr(block.begin, block.end - block.begin);
+  const std::string_view eol = text.substr(k_block_begin.size()).starts_with("\r\n") ? "\r\n" : "\n";
+  fs::path binary;
+  for (auto line : util::split_lines(text)) {
+    if (line.ends_with('\r')) {
+      line.remove_suffix(1);
+    }
+    if (line.starts_with("cmtgen_bin=")) {
+      if (auto words = util::shell_split(line.substr(11)); words && words->size() == 1) {
+        binary = words->front();
+      }
+      break;
+    }
+  }
+  const auto same = [&](bool after_added_break) {
+    const std::string expected = husky_block(binary, eol, after_added_break);
+    // An editor that drops the file's last line break leaves the block cmtgen's.
+    return text == expected || (block.end == content.size() && !text.ends_with('\n') &&
+                                std::string_view(expected).substr(0, expected.size() - eol.size()) == text);
+  };
+  if (binary.empty()) {
+    block.edited = true;
+  } else if (same(false)) {
+    block.edited = false;
+  } else if (same(true) && block.begin >= eol.size() && content.substr(block.begin - eol.size(), eol.size()) == eol) {
+    block.after_added_break = true;
+  } else {
+    block.edited = true;
+  }
+}
+
+} // namespace
+
+HuskyScan
+scan_husky(std::string_view content)
+{
+  HuskyScan scan;
+  std::optional<HuskyBlock> open;
+  std::size_t pos = 0;
+  std::size_t line_number = 0;
+  while (pos < content.size()) {
+    const auto newline = content.find('\n', pos);
+    const std::size_t line_end = newline == std::string_view::npos ? content.size() : newline;
+    const std::size_t next = newline == std::string_view::npos ? content.size() : newline + 1;
+    ++line_number;
+    std::string_view line = content.substr(pos, line_end - pos);
+    if (line.ends_with('\r')) {
+      line.remove_suffix(1);
+    }
+    if (line == k_block_begin) {
+      if (open) {
+        scan.problem = fmt::format("`{}` on line {} comes before the `{}` of the block opened on line {}",
+                                   k_block_begin, line_number, k_block_end, open->line);
+        return scan;
+      }
+      open = HuskyBlock{pos, 0, line_number, false, false};
+    } else if (line == k_block_end) {
+      if (!open) {
+        scan.problem = fmt::format("`{}` on line {} has no `{}` before it", k_block_end, line_number, k_block_begin);
+        return scan;
+      }
+      open->end = next;
+      check_block(content, *open);
+      scan.blocks.push_back(*open);
+      open.reset();
+    }
+    pos = next;
+  }
+  if (open) {
+    scan.problem = fmt::format("`{}` on line {} has no `{}` after it", k_block_begin, open->line, k_block_end);
+  }
+  return scan;
 }
 
 fs::path

@@ -599,5 +599,344 @@ class OtherHookManagers(InstallCase):
         self.assertTrue((repo / ".git" / "hooks" / "prepare-commit-msg").exists())
 
 
+class HostileInstall(InstallCase):
+    """What the user put there survives install and uninstall, byte for byte, or the command
+    changes nothing and says what to do in one `cmtgen: error: install:` line."""
+
+    USER_LINE = "echo \"user line $*\" >> '{log}'\n"
+
+    def hook(self, repo):
+        return self.hooks_dir(repo) / "prepare-commit-msg"
+
+    def parked(self, repo):
+        return Path(str(self.hook(repo)) + ".cmtgen-chained")
+
+    def state(self, *paths):
+        """Bytes (or link target, or 'dir'/'absent') and mode of each path."""
+        out = []
+        for path in paths:
+            path = Path(path)
+            if path.is_symlink():
+                out.append(("link", os.readlink(path)))
+            elif path.is_dir():
+                out.append(("dir", tree_snapshot(path)))
+            elif path.exists():
+                out.append((path.read_bytes(), mode(path)))
+            else:
+                out.append("absent")
+        return out
+
+    def assertInstallError(self, result):
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertOneErrorLine(result)
+        self.assertTrue(result.stderr.startswith("cmtgen: error: install: "), result.stderr)
+
+    def edit_shim(self, repo):
+        log = self.root / "user-line.log"
+        hook = self.hook(repo)
+        # Before the chaining tail (which ends in exec or exit), so that the line runs.
+        text = hook.read_text()
+        tail = text.index('chained="$0.cmtgen-chained"')
+        hook.write_text(text[:tail] + self.USER_LINE.format(log=log) + text[tail:])
+        return hook, log
+
+    def foreign(self, repo):
+        log = self.root / "foreign.log"
+        hook = self.hook(repo)
+        hook.write_text(f"#!/bin/sh\n# the team's hook\necho \"foreign $*\" >> '{log}'\n")
+        hook.chmod(0o750)
+        return hook, log
+
+    def other_binary(self):
+        moved = self.root / "old-bin"
+        moved.mkdir(exist_ok=True)
+        shutil.copy2(BINARY, moved / "cmtgen")
+        return moved / "cmtgen"
+
+    def commit_typed(self, repo):
+        self.write(repo, {f"typed-{os.urandom(3).hex()}.txt": "t\n"})
+        self.git(repo, "add", "-A")
+        self.git(repo, "commit", env={"GIT_EDITOR": "f() { echo 'Typed by the user' > \"$1\"; }; f"})
+
+    # --- item 7: an edited shim is the user's ---------------------------------------
+
+    def test_reinstall_keeps_lines_added_to_the_shim(self):
+        repo = self.make_repo()
+        self.install(repo)
+        hook, log = self.edit_shim(repo)
+        before = self.state(hook)
+        result = self.install(repo)
+        self.assertEqual(self.state(hook), before)
+        self.assertIn("edited", result.stdout)
+        self.commit_generated(repo)
+        self.assertEqual(self.message(repo), REPLY)
+        self.assertEqual(log.read_text(), "user line .git/COMMIT_EDITMSG\n")
+        self.assertCalls(1)
+
+    def test_reinstall_from_another_binary_keeps_an_edited_shim_and_says_how(self):
+        repo = self.make_repo()
+        old = self.other_binary()
+        self.assertEqual(self.run_cmd([old, "install"], cwd=repo).returncode, 0)
+        hook, log = self.edit_shim(repo)
+        before = self.state(hook, self.parked(repo))
+        result = self.cmtgen(repo, "install")
+        self.assertInstallError(result)
+        self.assertIn("edited", result.stderr)
+        self.assertIn(f"cmtgen={shlex.quote(BINARY)}", result.stderr)
+        self.assertEqual(self.state(hook, self.parked(repo)), before)
+        self.commit_generated(repo)
+        self.assertEqual(log.read_text(), "user line .git/COMMIT_EDITMSG\n")
+        self.assertCalls(1)
+
+    def test_reinstall_updates_an_unedited_shim_that_names_an_old_binary(self):
+        repo = self.make_repo()
+        old = self.other_binary()
+        self.assertEqual(self.run_cmd([old, "install"], cwd=repo).returncode, 0)
+        result = self.install(repo)
+        self.assertIn("updated", result.stdout)
+        text = self.hook(repo).read_text()
+        self.assertIn(f"cmtgen={shlex.quote(BINARY)}\n", text)
+        self.assertNotIn(str(old), text)
+
+    def test_uninstall_refuses_an_edited_shim_and_changes_nothing(self):
+        repo = self.make_repo()
+        self.install(repo)
+        hook, log = self.edit_shim(repo)
+        before = self.state(hook)
+        result = self.cmtgen(repo, "uninstall")
+        self.assertInstallError(result)
+        self.assertIn(f"rm {shlex.quote(str(hook))}", result.stderr)
+        self.assertEqual(self.state(hook), before)
+        self.commit_generated(repo)
+        self.assertEqual(log.read_text(), "user line .git/COMMIT_EDITMSG\n")
+        self.assertCalls(1)
+
+    def test_uninstall_refuses_an_edited_shim_that_chains_a_hook(self):
+        repo = self.make_repo()
+        hook, foreign_log = self.foreign(repo)
+        self.install(repo)
+        hook, log = self.edit_shim(repo)
+        before = self.state(hook, self.parked(repo))
+        result = self.cmtgen(repo, "uninstall")
+        self.assertInstallError(result)
+        self.assertIn(f"mv {shlex.quote(str(self.parked(repo)))} {shlex.quote(str(hook))}", result.stderr)
+        self.assertEqual(self.state(hook, self.parked(repo)), before)
+        self.commit_generated(repo)
+        self.assertEqual(log.read_text(), "user line .git/COMMIT_EDITMSG\n")
+        self.assertEqual(foreign_log.read_text(), "foreign .git/COMMIT_EDITMSG\n")
+
+    # --- item 17: the parked hook after the shim was deleted by hand ---------------
+
+    def test_uninstall_after_the_shim_was_deleted_restores_the_parked_hook(self):
+        repo = self.make_repo()
+        hook, log = self.foreign(repo)
+        original = self.state(hook)
+        self.install(repo)
+        hook.unlink()
+        result = self.cmtgen(repo, "uninstall")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("restored", result.stdout)
+        self.assertEqual(self.state(hook, self.parked(repo)), original + ["absent"])
+        self.commit_typed(repo)
+        self.assertEqual(log.read_text(), "foreign .git/COMMIT_EDITMSG\n")
+        self.assertCalls(0)
+
+    def test_uninstall_with_a_new_hook_in_place_says_how_to_restore_the_parked_one(self):
+        repo = self.make_repo()
+        hook, log = self.foreign(repo)
+        self.install(repo)
+        hook.unlink()
+        hook.write_text("#!/bin/sh\nexit 0\n")
+        hook.chmod(0o755)
+        before = self.state(hook, self.parked(repo))
+        result = self.cmtgen(repo, "uninstall")
+        self.assertInstallError(result)
+        self.assertIn(f"`mv {shlex.quote(str(self.parked(repo)))} {shlex.quote(str(hook))}`", result.stderr)
+        self.assertEqual(self.state(hook, self.parked(repo)), before)
+
+    def test_install_after_the_shim_was_deleted_chains_the_parked_hook_again(self):
+        repo = self.make_repo()
+        hook, log = self.foreign(repo)
+        original = self.state(hook)
+        self.install(repo)
+        hook.unlink()
+        result = self.install(repo)
+        self.assertIn("cmtgen-chained", result.stdout)
+        self.assertEqual(self.state(self.parked(repo)), original)
+        self.commit_generated(repo)
+        self.assertEqual(self.message(repo), REPLY)
+        self.assertEqual(log.read_text(), "foreign .git/COMMIT_EDITMSG\n")
+        self.assertEqual(self.cmtgen(repo, "uninstall").returncode, 0)
+        self.assertEqual(self.state(hook, self.parked(repo)), original + ["absent"])
+
+    # --- siblings: what stands where the hook goes ----------------------------------
+
+    def test_install_over_a_directory_fails_and_keeps_it(self):
+        repo = self.make_repo()
+        hook = self.hook(repo)
+        hook.mkdir()
+        (hook / "01-team").write_text("#!/bin/sh\n")
+        before = self.state(hook, self.parked(repo))
+        result = self.cmtgen(repo, "install")
+        self.assertInstallError(result)
+        self.assertEqual(self.state(hook, self.parked(repo)), before)
+
+    def test_install_refuses_to_chain_a_parked_cmtgen_shim(self):
+        # The shim runs whatever is parked: a parked shim would run cmtgen a second time.
+        repo = self.make_repo()
+        self.install(repo)
+        hook = self.hook(repo)
+        parked = self.parked(repo)
+        hook.rename(parked)
+        before = self.state(hook, parked)
+        result = self.cmtgen(repo, "install")
+        self.assertInstallError(result)
+        self.assertEqual(self.state(hook, parked), before)
+
+    def test_install_over_a_symlink_to_a_cmtgen_shim_keeps_the_symlink(self):
+        repo = self.make_repo()
+        self.install(repo)
+        shared = self.root / "shared-hooks" / "prepare-commit-msg"
+        shared.parent.mkdir()
+        hook = self.hook(repo)
+        hook.rename(shared)
+        hook.symlink_to(shared)
+        before = self.state(hook, shared, self.parked(repo))
+        result = self.cmtgen(repo, "install")
+        self.assertInstallError(result)
+        self.assertEqual(self.state(hook, shared, self.parked(repo)), before)
+        result = self.cmtgen(repo, "uninstall")
+        self.assertInstallError(result)
+        self.assertEqual(self.state(hook, shared, self.parked(repo)), before)
+
+    def test_install_over_a_dangling_symlink_to_a_moved_cmtgen_does_not_park_it(self):
+        repo = self.make_repo()
+        hook = self.hook(repo)
+        hook.symlink_to(self.root / "gone" / "cmtgen")
+        self.install(repo)
+        self.assertFalse(self.parked(repo).is_symlink() or self.parked(repo).exists())
+        self.commit_generated(repo)
+        self.assertEqual(self.message(repo), REPLY)
+        self.assertEqual(self.cmtgen(repo, "uninstall").returncode, 0)
+        self.assertEqual(self.state(hook, self.parked(repo)), ["absent", "absent"])
+
+    def test_install_where_the_hooks_path_is_a_file_fails_cleanly(self):
+        repo = self.make_repo()
+        (repo / "hooks-file").write_text("not a directory\n")
+        self.git(repo, "config", "core.hooksPath", "hooks-file")
+        result = self.cmtgen(repo, "install")
+        self.assertInstallError(result)
+        self.assertEqual((repo / "hooks-file").read_text(), "not a directory\n")
+
+    @unittest.skipIf(os.geteuid() == 0, "root writes into read-only directories")
+    def test_a_read_only_hooks_directory_fails_cleanly_and_keeps_the_hook(self):
+        repo = self.make_repo()
+        hook, log = self.foreign(repo)
+        hooks = hook.parent
+        before = tree_snapshot(hooks)
+        hooks.chmod(0o555)
+        try:
+            result = self.cmtgen(repo, "install")
+            self.assertInstallError(result)
+            self.assertEqual(tree_snapshot(hooks), before)
+        finally:
+            hooks.chmod(0o755)
+        self.install(repo)
+        hooks.chmod(0o555)
+        try:
+            installed = tree_snapshot(hooks)
+            result = self.cmtgen(repo, "uninstall")
+            self.assertInstallError(result)
+            self.assertEqual(tree_snapshot(hooks), installed)
+        finally:
+            hooks.chmod(0o755)
+
+    # --- item 8: husky markers ------------------------------------------------------
+
+    def husky_repo(self, text):
+        repo = Husky.husky_repo(self, tracked=False)
+        tracked = repo / ".husky" / "prepare-commit-msg"
+        tracked.write_bytes(text.encode() if isinstance(text, str) else text)
+        return repo, tracked
+
+    def test_husky_uninstall_with_a_begin_marker_and_no_end_changes_nothing(self):
+        repo, tracked = self.husky_repo("echo team one\n# >>> cmtgen >>>\necho team two\necho team three\n")
+        before = self.state(tracked)
+        result = self.cmtgen(repo, "uninstall")
+        self.assertInstallError(result)
+        self.assertIn("line 2", result.stderr)
+        self.assertEqual(self.state(tracked), before)
+
+    def test_husky_uninstall_with_the_end_marker_before_the_begin_changes_nothing(self):
+        repo, tracked = self.husky_repo("# <<< cmtgen <<<\necho team one\n# >>> cmtgen >>>\necho team two\n")
+        before = self.state(tracked)
+        result = self.cmtgen(repo, "uninstall")
+        self.assertInstallError(result)
+        self.assertEqual(self.state(tracked), before)
+        result = self.cmtgen(repo, "install")
+        self.assertInstallError(result)
+        self.assertEqual(self.state(tracked), before)
+
+    def test_husky_markers_inside_a_line_are_not_markers(self):
+        original = "echo '# >>> cmtgen >>>' >> notes\necho team\n"
+        repo, tracked = self.husky_repo(original)
+        result = self.install(repo)
+        self.assertIn("added cmtgen", result.stdout)
+        self.assertEqual(tracked.read_text().count("\n# >>> cmtgen >>>\n"), 1)
+        self.commit_generated(repo)
+        self.assertEqual(self.message(repo), REPLY)
+        self.assertEqual(self.cmtgen(repo, "uninstall").returncode, 0)
+        self.assertEqual(tracked.read_text(), original)
+
+    def test_husky_uninstall_removes_every_block_and_nothing_else(self):
+        repo, tracked = self.husky_repo("echo team one\n")
+        self.install(repo)
+        block = tracked.read_text()[len("echo team one\n"):]
+        # Two branches each added the block; the merge kept both.
+        tracked.write_text("echo team one\n" + block + "echo team two\n" + block + "echo team three\n")
+        result = self.cmtgen(repo, "uninstall")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(tracked.read_text(), "echo team one\necho team two\necho team three\n")
+
+    def test_husky_uninstall_leaves_an_edited_block_alone(self):
+        repo, tracked = self.husky_repo("echo team\n")
+        self.install(repo)
+        tracked.write_text(tracked.read_text().replace("|| exit $?", "|| true"))
+        before = self.state(tracked)
+        result = self.cmtgen(repo, "uninstall")
+        self.assertInstallError(result)
+        self.assertEqual(self.state(tracked), before)
+
+    def test_husky_crlf_file_round_trips_byte_for_byte(self):
+        repo, tracked = self.husky_repo(b"echo team one\r\necho team two\r\n")
+        original = tracked.read_bytes()
+        self.install(repo)
+        self.assertNotIn(b"\n", tracked.read_bytes().replace(b"\r\n", b""), "the block follows the file's CRLF")
+        self.assertEqual(self.cmtgen(repo, "uninstall").returncode, 0)
+        self.assertEqual(tracked.read_bytes(), original)
+        self.install(repo)
+        # A Windows checkout (core.autocrlf) turns the whole file, block included, to CRLF.
+        tracked.write_bytes(tracked.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+        result = self.cmtgen(repo, "uninstall")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(tracked.read_bytes(), original)
+
+    def test_husky_file_without_a_final_line_break_round_trips(self):
+        repo, tracked = self.husky_repo("echo team")
+        self.install(repo)
+        self.commit_generated(repo)
+        self.assertEqual(self.message(repo), REPLY)
+        self.assertEqual(self.cmtgen(repo, "uninstall").returncode, 0)
+        self.assertEqual(tracked.read_bytes(), b"echo team")
+
+    def test_husky_file_holding_only_a_shebang_survives_uninstall(self):
+        repo, tracked = self.husky_repo("#!/bin/sh\n")
+        tracked.chmod(0o755)
+        before = self.state(tracked)
+        self.install(repo)
+        self.assertEqual(self.cmtgen(repo, "uninstall").returncode, 0)
+        self.assertEqual(self.state(tracked), before)
+
+
 if __name__ == "__main__":
     main()
