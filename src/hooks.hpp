@@ -3,7 +3,7 @@
 // Where git runs prepare-commit-msg from, and what is there now. Shared by install,
 // uninstall and doctor.
 
-#include "pipeline.hpp"
+#include "context.hpp"
 
 #include <filesystem>
 #include <optional>

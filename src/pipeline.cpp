@@ -31,17 +31,6 @@ cache_key(const Config& config, const prompt::Prompt& prompt)
 
 } // namespace
 
-Context
-current_context()
-{
-  Context context;
-  context.env = util::Environment::current();
-  std::error_code ec;
-  context.cwd = fs::current_path(ec);
-  context.runner = &util::system_runner();
-  return context;
-}
-
 std::unique_ptr<git::Repository>
 open_repository(const Context& context, bool hook_mode)
 {

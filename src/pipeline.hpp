@@ -5,9 +5,9 @@
 
 #include "backend/backend.hpp"
 #include "config.hpp"
+#include "context.hpp"
 #include "git/repository.hpp"
 #include "prompt.hpp"
-#include "util/environment.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -15,21 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace util {
-class Runner;
-}
-
 namespace cmtgen {
-
-// What a command runs in: the environment, the working directory and the process runner.
-struct Context
-{
-  util::Environment env;
-  std::filesystem::path cwd;
-  util::Runner* runner = nullptr;
-};
-
-Context current_context();
 
 struct Session
 {
