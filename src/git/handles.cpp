@@ -4,35 +4,6 @@
 
 #include <fmt/core.h>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-
-#include <atomic>
-#include <cerrno>
-#include <cstring>
-
-namespace {
-
-std::atomic<bool> g_initializing{false};
-
-} // namespace
-
-// libgit2 1.5 (built with mbedTLS, as Debian's is) parses the system CA bundle inside
-// git_libgit2_init() for HTTPS, which cmtgen never uses: about 6 ms of the 15 a small
-// preview may take. While that init runs, stat() reports certificate locations as missing
-// so libgit2 skips them; at every other moment, and for every other path, this is plain
-// stat(). libgit2 finds this definition before glibc's (the executable comes first).
-extern "C" int
-stat(const char* __restrict path, struct stat* __restrict buffer) noexcept
-{
-  if (g_initializing.load(std::memory_order_relaxed) &&
-      (std::strstr(path, "/ssl/") || std::strstr(path, "/pki/") || std::strstr(path, "cert"))) {
-    errno = ENOENT;
-    return -1;
-  }
-  return ::fstatat(AT_FDCWD, path, buffer, 0);
-}
-
 namespace cmtgen::git {
 
 void
@@ -48,9 +19,10 @@ check(int rc, std::string_view what)
 
 Library::Library()
 {
-  g_initializing = true;
+  // libgit2 1.5 built with mbedTLS (Debian's) parses the system CA bundle here for HTTPS,
+  // which cmtgen never uses: a few milliseconds that no supported option avoids, paid only
+  // when a repository is read: the hook's skip path never initialises libgit2.
   git_libgit2_init();
-  g_initializing = false;
   // cmtgen reads each tree and blob once: libgit2's object cache (256 MiB by default)
   // would only hold memory.
   git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);

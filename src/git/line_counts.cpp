@@ -4,7 +4,6 @@
 #include "util/log.hpp"
 
 #include <atomic>
-#include <cstdlib>
 #include <thread>
 
 namespace cmtgen::git {
@@ -132,7 +131,7 @@ count_lines(const fs::path& git_dir, std::vector<FileChange>& files, std::size_t
   library();
   std::atomic<std::size_t> next = 0;
   const bool threaded = (git_libgit2_features() & GIT_FEATURE_THREADS) != 0 && files.size() >= 2 * k_files_per_thread &&
-                        std::thread::hardware_concurrency() > 1 && !std::getenv("ONE");
+                        std::thread::hardware_concurrency() > 1;
   std::thread helper;
   if (threaded) {
     helper = std::thread([&] { work(git_dir, files, max_size, next); });
