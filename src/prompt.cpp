@@ -1,6 +1,6 @@
 #include "prompt.hpp"
 
-#include "redact.hpp"
+#include "redact/redact.hpp"
 #include "templates.hpp"
 #include "util/glob.hpp"
 #include "util/log.hpp"

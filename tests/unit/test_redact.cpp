@@ -1,4 +1,4 @@
-#include "redact.hpp"
+#include "redact/redact.hpp"
 
 #include <catch2/catch.hpp>
 

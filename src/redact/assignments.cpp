@@ -1,4 +1,4 @@
-#include "redact_internal.hpp"
+#include "redact/internal.hpp"
 #include "util/strings.hpp"
 
 #include <algorithm>

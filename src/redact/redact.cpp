@@ -1,6 +1,6 @@
-#include "redact.hpp"
+#include "redact/redact.hpp"
 
-#include "redact_internal.hpp"
+#include "redact/internal.hpp"
 #include "util/strings.hpp"
 
 #include <array>

@@ -10,7 +10,7 @@
 // Each pass reads one line `in` and appends it to `out` with its secrets replaced by
 // markers, reporting each one to the Sink.
 
-#include "redact.hpp"
+#include "redact/redact.hpp"
 
 #include <algorithm>
 #include <array>
