@@ -253,6 +253,7 @@ private:
 
   int fail_generation(const backend::Generation& generation, const Staged& staged)
   {
+    const std::string diagnosis = util::strip_controls(generation.diagnosis);
     if (m_session.config.fallback == FallbackMode::offline) {
       backend::Request request;
       request.files = &staged.files;
@@ -265,12 +266,12 @@ private:
         insertion.comment_char = m_layout.comment_char;
         insertion.notes.push_back(fmt::format("cmtgen: {} failed ({}): {}",
                                               generation.backend.empty() ? "the model" : generation.backend,
-                                              failure_name(generation.failure), generation.diagnosis));
+                                              failure_name(generation.failure), diagnosis));
         insertion.notes.emplace_back("cmtgen: the message above is an offline draft from the file list, not a model's");
         write(message::insert(*m_content, insertion));
         fmt::print(stderr, "cmtgen: {}: {} (wrote an offline draft instead)\n", failure_name(generation.failure),
-                   generation.diagnosis);
-        log("fallback", failure_name(generation.failure), generation.diagnosis);
+                   diagnosis);
+        log("fallback", failure_name(generation.failure), diagnosis);
         // The commit has a message the user asked for as the fallback: nothing to abort.
         return 0;
       }
@@ -296,8 +297,11 @@ private:
   // Fail open: the file stays as git wrote it (plus, in editor mode, comment lines that say
   // what happened), one line on stderr, a line in the run log; exit 0 unless
   // cmtgen.onError=abort.
-  int fail(Failure failure, const std::string& what, const std::optional<std::string>& content)
+  int fail(Failure failure, const std::string& raw_what, const std::optional<std::string>& content)
   {
+    // The text may quote claude's or a command's own output: no escape sequence of theirs
+    // reaches the terminal or the message file.
+    const std::string what = util::strip_controls(raw_what);
     fmt::print(stderr, "cmtgen: {}: {}\n", failure_name(failure), what);
     const bool abort = m_session.repo && m_session.config.on_error == OnError::abort;
     if (content && m_comments) {

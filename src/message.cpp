@@ -30,60 +30,6 @@ normalize_newlines(std::string_view text)
   return result;
 }
 
-// Bytes a commit message must not hold: git refuses a NUL ("a NUL byte in commit log message
-// not allowed"), and control characters, terminal escape sequences and bidirectional
-// overrides would reach every terminal that shows the log. Tab and newline stay.
-std::string
-strip_controls(std::string_view text)
-{
-  std::string result;
-  result.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c == 0x1b) {
-      // ESC [ params final (CSI), ESC ] ... BEL or ESC \ (OSC), or ESC and one byte.
-      if (i + 1 < text.size() && text[i + 1] == '[') {
-        i += 2;
-        while (i < text.size() &&
-               (static_cast<unsigned char>(text[i]) < 0x40 || static_cast<unsigned char>(text[i]) > 0x7e)) {
-          ++i;
-        }
-      } else if (i + 1 < text.size() && text[i + 1] == ']') {
-        i += 2;
-        while (i < text.size() && text[i] != '\a' && !(text[i] == 0x1b && i + 1 < text.size() && text[i + 1] == '\\')) {
-          ++i;
-        }
-        if (i < text.size() && text[i] == 0x1b) {
-          ++i;
-        }
-      } else {
-        ++i;
-      }
-      continue;
-    }
-    if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
-      continue;
-    }
-    // C1 controls (U+0080..U+009F) and the bidirectional embeddings, overrides and isolates
-    // (U+202A..U+202E, U+2066..U+2069) in UTF-8.
-    if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-        static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
-      ++i;
-      continue;
-    }
-    if (c == 0xe2 && i + 2 < text.size()) {
-      const auto b1 = static_cast<unsigned char>(text[i + 1]);
-      const auto b2 = static_cast<unsigned char>(text[i + 2]);
-      if ((b1 == 0x80 && b2 >= 0xaa && b2 <= 0xae) || (b1 == 0x81 && b2 >= 0xa6 && b2 <= 0xa9)) {
-        i += 2;
-        continue;
-      }
-    }
-    result += static_cast<char>(c);
-  }
-  return result;
-}
-
 bool
 is_fence(std::string_view line)
 {
@@ -216,7 +162,7 @@ clean_one(std::string_view candidate)
 std::vector<std::string>
 clean_reply(std::string_view raw, int wanted)
 {
-  const std::string text = unfence(strip_controls(normalize_newlines(raw)));
+  const std::string text = unfence(util::strip_controls(normalize_newlines(raw)));
   std::vector<std::string> candidates;
   std::string current;
   auto flush = [&] {

@@ -424,6 +424,12 @@ public:
 
     // With no diff left, the template's own text and the file list can still be over
     // (a custom template, a list too long even grouped): the budget is a hard limit.
+    // The system prompt obeys the same bound (a custom template may list the files there).
+    if (prompt.system.size() > m_input.max_bytes) {
+      prompt.system = cut_text(prompt.system, m_input.max_bytes);
+      cut_at_line(prompt.system, m_input.max_bytes, std::string(k_prompt_cut_marker.substr(1)));
+      prompt.cut = true;
+    }
     if (prompt.user.size() > m_input.max_bytes) {
       CMTGEN_LOG("prompt: {} bytes without diffs, cut to {}", prompt.user.size(), m_input.max_bytes);
       prompt.user = cut_text(prompt.user, m_input.max_bytes);

@@ -21,7 +21,8 @@ constexpr std::string_view k_file = "runs.log";
 std::string
 field(std::string_view text)
 {
-  std::string result(text.empty() ? "-" : text);
+  // Control bytes would reach the terminal of whoever reads the log through doctor.
+  std::string result = text.empty() ? std::string("-") : util::strip_controls(text);
   for (char& c : result) {
     if (c == '\t' || c == '\n' || c == '\r') {
       c = ' ';

@@ -31,6 +31,13 @@ std::optional<std::vector<std::string>> shell_split(std::string_view line);
 // Quotes one word for display or for a sh script: 'it'\''s'.
 std::string shell_quote(std::string_view word);
 
+// `text` without the bytes no message or terminal line should hold: C0 controls but tab
+// and newline, DEL, terminal escape sequences (CSI, OSC, and ESC with one byte), C1 controls
+// and the bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069)
+// in UTF-8. git refuses a NUL in a commit message; the rest would reach every terminal that
+// shows the log.
+std::string strip_controls(std::string_view text);
+
 // A path as git prints it: as is, or C-quoted in double quotes when it holds control
 // characters, a double quote or a backslash (so it can never start a line of its own).
 std::string c_quote(std::string_view path);
