@@ -4,7 +4,7 @@ shim, the fake model (tests/fake_claude) standing in for claude.
 
 Every scenario asserts the final commit message (`git log -1 --format=%B`) and how many
 times claude was called. GitBehaviourOnThisMachine re-measures the git facts the hook is
-built on (shared/notes/git-hooks.md) with a plain dumping hook, without cmtgen.
+built on (docs/git-facts.md) with a plain dumping hook, without cmtgen.
 """
 
 import json
@@ -1371,7 +1371,7 @@ class Bypass(HookCase):
         self.assertCalls(0)
 
 
-# --- the git facts the hook relies on (shared/notes/git-hooks.md), measured here ------------
+# --- the git facts the hook relies on (docs/git-facts.md), measured here ------------
 
 
 class GitBehaviourOnThisMachine(HookCase):
@@ -1407,7 +1407,7 @@ class GitBehaviourOnThisMachine(HookCase):
             ("-m", ["commit", "-m", "x"], [".git/COMMIT_EDITMSG", "message"]),
             ("-F", ["commit", "-F", str(msgfile)], [".git/COMMIT_EDITMSG", "message"]),
             ("-t", ["commit", "-t", str(tpl)], [".git/COMMIT_EDITMSG", "template"]),
-            # notes/git-hooks.md says $3 is present but empty for both; on git 2.39.5 only
+            # An earlier measurement said $3 is present but empty for both; on git 2.39.5 only
             # --squash passes an empty $3, --fixup passes two arguments.
             ("--fixup", ["commit", "--fixup", "HEAD"], [".git/COMMIT_EDITMSG", "message"]),
             ("--squash", ["commit", "--squash", "HEAD"], [".git/COMMIT_EDITMSG", "message", ""]),
@@ -1478,7 +1478,7 @@ class GitBehaviourOnThisMachine(HookCase):
         self.reset_dumps()
         self.git(repo, "rebase", "-i", "--force-rebase", "HEAD~4", env={
             "GIT_SEQUENCE_EDITOR": "sed -i -e '2s/^pick/reword/'", "GIT_EDITOR": "true"})
-        # notes/git-hooks.md: "rebase reword -> commit + rev". On git 2.39.5 the reworded
+        # Measured before: "rebase reword -> commit + rev". On git 2.39.5 the reworded
         # commit is first picked ("message", no editor) and then amended: "commit HEAD" with
         # the editor, exactly what `git commit --amend` passes.
         runs = self.dumps(self.dump)

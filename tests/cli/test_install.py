@@ -324,7 +324,7 @@ class ChainedForeignHook(InstallCase):
 
 
 class SymlinkedBinary(InstallCase):
-    """DESIGN.md: cmtgen is also the hook when argv[0] is prepare-commit-msg (a symlink)."""
+    """cmtgen is also the hook when argv[0] is prepare-commit-msg (a symlink)."""
 
     def test_a_symlink_to_cmtgen_works_as_the_hook(self):
         repo = self.make_repo()
