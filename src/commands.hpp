@@ -1,7 +1,7 @@
 #pragma once
 
 // One entry point per subcommand (cmd_*.cpp). They coordinate; the work is in the modules.
-// Each returns the process exit status (DESIGN.md): 0 success, 1 failure, 2 usage,
+// Each returns the process exit status (README, "Commands"): 0 success, 1 failure, 2 usage,
 // 3 nothing staged (preview).
 
 #include "pipeline.hpp"

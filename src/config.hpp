@@ -27,7 +27,7 @@ struct Overrides
 };
 
 // Everything cmtgen reads from git config, CMTGEN_* and flags, with defaults from
-// DESIGN.md. Precedence: flag > environment > git config (system < global < local <
+// the README. Precedence: flag > environment > git config (system < global < local <
 // worktree < `git -c`) > default.
 struct Config
 {

@@ -53,7 +53,7 @@ struct Prompt
 // .env files, private keys).
 std::string builtin_exclusion(std::string_view path);
 
-// Renders the template within the budget (DESIGN.md, issue #2): the summary covers every
+// Renders the template within the budget (templates/README.md): the summary covers every
 // file; diffs go in smallest first, cut at hunk boundaries; excluded content is named and
 // never shown; what was left out is said in the prompt. Throws Error(Failure::config) for a
 // template that does not render.

@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace cmtgen::git {
@@ -164,7 +165,12 @@ read_index(const std::filesystem::path& path)
   if (!content) {
     malformed(fmt::format("{} does not exist", path.string()));
   }
-  const std::string_view data = *content;
+  return parse_index(*content);
+}
+
+IndexFile
+parse_index(std::string_view data)
+{
   if (data.size() < k_header_size + k_hash_size || data.substr(0, 4) != "DIRC") {
     malformed("no index signature");
   }
@@ -177,7 +183,9 @@ read_index(const std::filesystem::path& path)
   const std::size_t body_end = data.size() - k_hash_size;
 
   IndexFile index;
-  index.entries.reserve(count);
+  // The count comes from the file: an entry takes at least 62 bytes, so a count the file
+  // cannot hold must not reserve memory for it.
+  index.entries.reserve(std::min<std::size_t>(count, data.size() / 62));
   std::string previous; // v4 compresses each path against the one before it
   for (std::uint32_t i = 0; i < count; ++i) {
     const std::size_t start = cursor.pos();

@@ -54,4 +54,7 @@ struct IndexFile
 // file): git itself then reads the repository.
 IndexFile read_index(const std::filesystem::path& path);
 
+// The same for the bytes of an index file (read_index() reads the file, then this).
+IndexFile parse_index(std::string_view data);
+
 } // namespace cmtgen::git

@@ -82,7 +82,7 @@ protected:
   std::filesystem::path m_workdir;
 };
 
-// Opens the repository as the notes in DESIGN.md describe: $GIT_DIR without search when
+// Opens the repository as docs/git-facts.md describes: $GIT_DIR without search when
 // set (relative to cwd), else discovery from cwd; the index from $GIT_INDEX_FILE when set.
 // Falls back to the git CLI when libgit2 refuses the repository or its index, with a debug
 // log line. Throws Error(Failure::git) when neither can read it (not a repository).
