@@ -1,6 +1,6 @@
 #include "cli.hpp"
 
-#include "commands.hpp"
+#include "commands/commands.hpp"
 #include "error.hpp"
 #include "util/strings.hpp"
 
@@ -47,7 +47,7 @@ exit_status(Failure failure)
 int
 hook_main(const std::vector<std::string>& args)
 {
-  HookArguments arguments;
+  commands::HookArguments arguments;
   if (args.empty()) {
     std::fputs("cmtgen: hook: expected <msg-file> [<source> [<sha>]] (git passes them)\n", stderr);
     return 0;
@@ -68,7 +68,7 @@ hook_main(const std::vector<std::string>& args)
     arguments.commit = context.env.get("PRE_COMMIT_COMMIT_OBJECT_NAME").value_or("");
   }
   try {
-    return run_hook(context, arguments);
+    return commands::run_hook(context, arguments);
   } catch (const std::exception& e) {
     // run_hook handles its own failures; this is the last line of defence for the commit.
     fmt::print(stderr, "cmtgen: internal: {}\n", e.what());
@@ -112,15 +112,15 @@ dispatch(int argc, char** argv)
     } else if (command.name == "install") {
       auto force = std::make_shared<bool>(false);
       sub->add_flag("-f,--force", *force, "install into a global core.hooksPath too");
-      sub->callback([&, force] { action = [&, force] { return run_install(context, *force); }; });
+      sub->callback([&, force] { action = [&, force] { return commands::run_install(context, *force); }; });
     } else if (command.name == "uninstall") {
-      sub->callback([&] { action = [&] { return run_uninstall(context); }; });
+      sub->callback([&] { action = [&] { return commands::run_uninstall(context); }; });
     } else if (command.name == "doctor") {
       auto live = std::make_shared<bool>(false);
       sub->add_flag("--live", *live, "spend one tiny request and report its outcome and latency");
-      sub->callback([&, live] { action = [&, live] { return run_doctor(context, *live); }; });
+      sub->callback([&, live] { action = [&, live] { return commands::run_doctor(context, *live); }; });
     } else if (command.name == "preview") {
-      auto options = std::make_shared<PreviewOptions>();
+      auto options = std::make_shared<commands::PreviewOptions>();
       auto template_name = std::make_shared<std::string>();
       auto model = std::make_shared<std::string>();
       auto candidates = std::make_shared<int>(0);
@@ -144,7 +144,7 @@ dispatch(int argc, char** argv)
         if (*no_cache) {
           options->overrides.cache = false;
         }
-        action = [&, options] { return run_preview(context, *options); };
+        action = [&, options] { return commands::run_preview(context, *options); };
       });
     }
   }

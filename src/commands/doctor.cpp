@@ -2,7 +2,7 @@
 // this repository would get a message.
 #include "backend/claude.hpp"
 #include "backend/credentials.hpp"
-#include "commands.hpp"
+#include "commands/commands.hpp"
 #include "error.hpp"
 #include "hooks.hpp"
 #include "runlog.hpp"
@@ -18,7 +18,7 @@
 #include <chrono>
 #include <system_error>
 
-namespace cmtgen {
+namespace cmtgen::commands {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -373,4 +373,4 @@ run_doctor(const Context& context, bool live)
   return report.blocking() ? 1 : 0;
 }
 
-} // namespace cmtgen
+} // namespace cmtgen::commands

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-namespace cmtgen {
+namespace cmtgen::commands {
 
 struct PreviewOptions
 {
@@ -35,4 +35,4 @@ int run_doctor(const Context& context, bool live);
 // what is missing.
 std::string doctor_verdict(const Context& context, const Config& config);
 
-} // namespace cmtgen
+} // namespace cmtgen::commands

@@ -1,6 +1,6 @@
 // `cmtgen install` / `cmtgen uninstall`: put the hook where git will look for it, keep what
 // was there, and take back exactly what was added.
-#include "commands.hpp"
+#include "commands/commands.hpp"
 #include "error.hpp"
 #include "hooks.hpp"
 #include "util/file.hpp"
@@ -10,7 +10,7 @@
 
 #include <system_error>
 
-namespace cmtgen {
+namespace cmtgen::commands {
 
 namespace fs = std::filesystem;
 
@@ -375,4 +375,4 @@ run_uninstall(const Context& context)
   return 0;
 }
 
-} // namespace cmtgen
+} // namespace cmtgen::commands

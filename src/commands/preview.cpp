@@ -1,4 +1,4 @@
-#include "commands.hpp"
+#include "commands/commands.hpp"
 #include "error.hpp"
 #include "message.hpp"
 #include "util/log.hpp"
@@ -14,7 +14,7 @@
 #include <mutex>
 #include <thread>
 
-namespace cmtgen {
+namespace cmtgen::commands {
 
 using json = nlohmann::ordered_json;
 
@@ -218,4 +218,4 @@ run_preview(const Context& context, const PreviewOptions& options)
   return 0;
 }
 
-} // namespace cmtgen
+} // namespace cmtgen::commands

@@ -2,7 +2,7 @@
 // on every commit, once per rebase pick, often with no terminal. It never breaks a commit
 // unless cmtgen.onError=abort asks for that (DESIGN.md, "The hook, in one paragraph").
 #include "backend/backend.hpp"
-#include "commands.hpp"
+#include "commands/commands.hpp"
 #include "error.hpp"
 #include "message.hpp"
 #include "runlog.hpp"
@@ -19,7 +19,7 @@
 #include <cstdlib>
 #include <system_error>
 
-namespace cmtgen {
+namespace cmtgen::commands {
 
 namespace fs = std::filesystem;
 
@@ -369,4 +369,4 @@ run_hook(const Context& context, const HookArguments& arguments)
   return Hook(context, arguments).run();
 }
 
-} // namespace cmtgen
+} // namespace cmtgen::commands
