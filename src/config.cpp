@@ -235,6 +235,13 @@ parse_size(std::string_view text)
   return value * factor;
 }
 
+bool
+skip_requested(const util::Environment& env)
+{
+  const auto skip = env.get("CMTGEN_SKIP");
+  return skip && !skip->empty() && git::parse_bool(*skip).value_or(true);
+}
+
 ConfigReading
 read_config(const std::vector<git::ConfigEntry>& entries, const util::Environment& env, const Overrides& overrides)
 {
@@ -270,7 +277,7 @@ read_config(const std::vector<git::ConfigEntry>& entries, const util::Environmen
       take({key, *value, origin});
     }
   }
-  if (const auto skip = env.get("CMTGEN_SKIP"); skip && git::parse_bool(*skip).value_or(true) && !skip->empty()) {
+  if (skip_requested(env)) {
     config.enabled = false;
     config.origins.emplace_back("cmtgen.enabled", "environment CMTGEN_SKIP");
   }

@@ -65,6 +65,10 @@ struct Config
 // Config keys to ask the repository for.
 const std::vector<std::string>& config_prefixes();
 
+// CMTGEN_SKIP is set to a true value (or any value git does not read as false): the
+// one-off bypass, checked before anything else is read.
+bool skip_requested(const util::Environment& env);
+
 // The Config with every valid value applied, and the first invalid value's error (naming
 // the key, the value and its origin), if any.
 struct ConfigReading

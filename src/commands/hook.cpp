@@ -125,8 +125,7 @@ public:
     if (!m_args.source.empty() && m_args.source != "template" && m_args.source != "commit") {
       return 0; // a source this version does not know: leave it to git
     }
-    if (const auto skip = m_context.env.get("CMTGEN_SKIP");
-        skip && !skip->empty() && git::parse_bool(*skip).value_or(true)) {
+    if (skip_requested(m_context.env)) {
       return 0;
     }
     // --amend --no-edit, -C: the user asked to keep a message as it is.
