@@ -53,8 +53,11 @@ read_json(const fs::path& path)
     if (!text) {
       return std::nullopt;
     }
-    json value = json::parse(*text, nullptr, false);
-    return value.is_discarded() ? std::nullopt : std::optional<json>(std::move(value));
+    json value;
+    if (backend::read_json(*text, value) != backend::JsonRead::ok) {
+      return std::nullopt;
+    }
+    return std::optional<json>(std::move(value));
   } catch (const std::exception&) {
     return std::nullopt;
   }
@@ -223,7 +226,11 @@ check_credentials(const Context& context, const Config& config, const fs::path& 
   const util::Environment child = backend::claude_environment(plan, config);
   const auto status = run_claude(context, claude, {"auth", "status"}, child);
   const auto brace = status.out.find('{');
-  const json parsed = brace == std::string::npos ? json() : json::parse(status.out.substr(brace), nullptr, false);
+  json parsed;
+  if (brace == std::string::npos || status.out_truncated ||
+      backend::read_json(std::string_view(status.out).substr(brace), parsed) != backend::JsonRead::ok) {
+    parsed = json();
+  }
   if (parsed.is_object()) {
     const bool logged_in = parsed.value("loggedIn", false);
     std::string method = parsed.value("authMethod", "");
@@ -235,7 +242,7 @@ check_credentials(const Context& context, const Config& config, const fs::path& 
                             method.empty() ? "" : fmt::format(" ({})", method)));
   } else if (status.reason == util::RunReason::exited) {
     report.line(Mark::warn, fmt::format("`claude auth status` gave no JSON (exit {}): {}", status.exit_code,
-                                        util::trim(status.err).substr(0, 120)));
+                                        backend::quoted_line(status.err)));
   }
 }
 
@@ -338,7 +345,7 @@ run_doctor(const Context& context, bool live)
         check_settings(config, context.env, report);
       } else {
         report.line(Mark::fail, fmt::format("{} does not run: {}", location.path->string(),
-                                            version.error.empty() ? util::trim(version.err) : version.error));
+                                            version.error.empty() ? backend::quoted_line(version.err) : version.error));
       }
     }
   } else if (config.backend == BackendKind::command) {

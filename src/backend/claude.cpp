@@ -50,11 +50,34 @@ is_executable_file(const fs::path& path)
   return fs::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
 }
 
-std::string
-first_line(std::string_view text)
+// Whether arrays and objects in `text` nest deeper than `limit`; brackets inside strings do
+// not count. One pass, no recursion, stops at the first level too deep.
+bool
+nests_deeper_than(std::string_view text, std::size_t limit)
 {
-  text = util::trim(text);
-  return std::string(text.substr(0, std::min(text.find('\n'), text.size())));
+  std::size_t depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) {
+        return true;
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
 }
 
 Generation
@@ -85,7 +108,7 @@ Generation
 classify(const std::string& message, std::optional<int> status, const CredentialPlan& plan, const Config& config)
 {
   const auto has = [&](std::string_view needle) { return util::icontains(message, needle); };
-  const std::string quoted = first_line(message);
+  const std::string quoted = quoted_line(message);
 
   if (has("invalid api key") || (status == 401 && plan.api_key)) {
     return failure(
@@ -172,6 +195,32 @@ classify(const std::string& message, std::optional<int> status, const Credential
 }
 
 } // namespace
+
+JsonRead
+read_json(std::string_view text, json& out)
+{
+  if (nests_deeper_than(text, k_max_json_depth)) {
+    return JsonRead::too_deep;
+  }
+  out = json::parse(text.begin(), text.end(), nullptr, false);
+  return out.is_discarded() ? JsonRead::invalid : JsonRead::ok;
+}
+
+std::string
+quoted_line(std::string_view text)
+{
+  text = util::trim(text);
+  text = text.substr(0, std::min(text.find('\n'), text.size()));
+  if (text.size() <= k_max_quoted_bytes) {
+    return std::string(text);
+  }
+  // Cut on a UTF-8 character boundary.
+  std::size_t end = k_max_quoted_bytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) {
+    --end;
+  }
+  return std::string(text.substr(0, end)) + "…";
+}
 
 ClaudeLocation
 locate_claude(const Config& config, const util::Environment& env)
@@ -295,22 +344,39 @@ judge_claude(const util::RunResult& run, const CredentialPlan& plan, const Confi
                      fmt::format("claude did not answer within {} s (cmtgen.timeout): raise it with "
                                  "`git config --global cmtgen.timeout {}`",
                                  config.timeout.count(), config.timeout.count() * 2),
-                     first_line(run.err));
+                     quoted_line(run.err));
     case util::RunReason::signaled:
       return failure(Failure::backend_failed, fmt::format("claude was killed by signal {}", run.signal),
-                     first_line(run.err));
+                     quoted_line(run.err));
     case util::RunReason::exited: break;
+  }
+
+  if (run.out_truncated) {
+    // A cut JSON document cannot be read, and a cut answer must never become a message.
+    return failure(Failure::reply_too_large,
+                   fmt::format("claude printed more than {} MiB, which no commit message needs: its answer was not "
+                               "read; check ANTHROPIC_BASE_URL or the gateway in between, then retry",
+                               run.out.size() / (1024 * 1024)),
+                   quoted_line(run.out));
   }
 
   // --output-format json prints one object; anything before it (a warning) is skipped.
   const auto brace = run.out.find('{');
   json reply;
+  JsonRead read = JsonRead::invalid;
   if (brace != std::string::npos) {
-    reply = json::parse(run.out.begin() + static_cast<std::ptrdiff_t>(brace), run.out.end(), nullptr, false);
+    read = read_json(std::string_view(run.out).substr(brace), reply);
   }
-  if (brace == std::string::npos || reply.is_discarded() || !reply.is_object()) {
+  if (read == JsonRead::too_deep) {
+    return failure(Failure::malformed_reply,
+                   fmt::format("claude's JSON result nests deeper than {} levels, which its result never does: it "
+                               "was not read; check the installation with `cmtgen doctor`",
+                               k_max_json_depth),
+                   quoted_line(run.out));
+  }
+  if (read != JsonRead::ok || !reply.is_object()) {
     if (run.exit_code != 0) {
-      const std::string why = first_line(run.err.empty() ? run.out : run.err);
+      const std::string why = quoted_line(run.err.empty() ? run.out : run.err);
       return failure(Failure::backend_failed,
                      fmt::format("claude exited with status {}: {}", run.exit_code,
                                  why.empty() ? "no output (run `cmtgen doctor`)" : why),
@@ -318,7 +384,7 @@ judge_claude(const util::RunResult& run, const CredentialPlan& plan, const Confi
     }
     return failure(Failure::malformed_reply,
                    "claude printed something that is not its JSON result: check the installation with `cmtgen doctor`",
-                   first_line(run.out));
+                   quoted_line(run.out));
   }
 
   const std::string subtype = reply.value("subtype", "");
@@ -428,7 +494,7 @@ private:
     run.output_cap = 8 * 1024 * 1024;
     const util::RunResult result = m_runner.run(run);
     CMTGEN_LOG("claude: {} exit {} in {} ms; stderr: {}", util::reason_name(result.reason), result.exit_code,
-               result.elapsed.count(), first_line(result.err));
+               result.elapsed.count(), quoted_line(result.err));
     Generation generation = judge_claude(result, plan, m_config, request.candidates);
     if (!generation.ok) {
       CMTGEN_LOG("claude failure {}: {}", failure_name(generation.failure), generation.raw);

@@ -6,12 +6,35 @@
 #include "util/environment.hpp"
 #include "util/runner.hpp"
 
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cmtgen::backend {
+
+// How deep arrays and objects may nest in JSON read from outside (claude's stdout, `claude
+// auth status`, .credentials.json, settings.json). Claude's own documents nest 4 levels.
+constexpr std::size_t k_max_json_depth = 64;
+
+enum class JsonRead { ok, invalid, too_deep };
+
+// Parses JSON from outside into `out`. Text nesting deeper than k_max_json_depth is
+// refused before parsing (too_deep), so nothing afterwards (dump, copy, comparison)
+// recurses through a hostile structure.
+JsonRead read_json(std::string_view text, nlohmann::json& out);
+
+// How much of a child's own words a diagnosis quotes.
+constexpr std::size_t k_max_quoted_bytes = 300;
+
+// The first non-blank line of `text`, trimmed, cut to k_max_quoted_bytes (on a UTF-8
+// boundary, then "…"): a child's words go into one stderr line and a note in the message
+// file, however much it printed.
+std::string quoted_line(std::string_view text);
 
 struct ClaudeLocation
 {
@@ -33,7 +56,8 @@ std::vector<std::string> claude_arguments(const Config& config, const std::files
 util::Environment claude_environment(const CredentialPlan& plan, const Config& config);
 
 // Judges a finished run (pure): success is exit 0, is_error false and subtype "success";
-// everything else becomes a failure class with one actionable line.
+// everything else becomes a failure class with one actionable line. Output cut at the
+// runner's cap is reply-too-large, JSON nesting too deep malformed-reply.
 // `candidates`: how many alternatives were asked for (clean_reply splits only then).
 Generation judge_claude(const util::RunResult& run,
                         const CredentialPlan& plan,

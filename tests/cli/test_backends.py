@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from testlib import CMTGEN, FAKE_CLAUDE, Scenario  # noqa: E402
+from testlib import CMTGEN, FAKE_CLAUDE, HookScenario, Scenario  # noqa: E402
 
 HERMETIC_ARGV = ["-p", "--output-format", "json", "--tools=", "--setting-sources=", "--strict-mcp-config",
                  "--no-session-persistence", "--max-turns", "1", "--model", "haiku", "--system-prompt-file"]
@@ -594,6 +594,36 @@ class FailureClasses(BackendScenario):
             with self.subTest(mode=mode):
                 self.assert_failure(repo, "malformed-reply", env={"FAKE_CLAUDE_MODE": mode})
 
+    def test_json_nested_100000_levels_deep_is_a_malformed_reply_not_a_crash(self):
+        repo = self.staged_repo()
+        for mode in ("deep-array", "deep-object", "deep-max-turns"):
+            with self.subTest(mode=mode):
+                message = self.assert_failure(repo, "malformed-reply", "--no-cache", env={"FAKE_CLAUDE_MODE": mode})
+                self.assertIn("deeper than 64 levels", message)
+                self.assertLess(len(message), 300)
+
+    def test_an_answer_beyond_the_8_mib_cap_is_reply_too_large(self):
+        repo = self.staged_repo()
+        size = 9 * 1024 * 1024
+        message = self.assert_failure(repo, "reply-too-large", "--no-cache",
+                                      env={"FAKE_CLAUDE_MODE": "huge", "FAKE_CLAUDE_SIZE": str(size)})
+        self.assertIn("more than 8 MiB", message)
+        self.assertNotIn("Add the staged change", message)
+
+    def test_an_answer_of_100_mb_is_reply_too_large_within_the_deadline(self):
+        repo = self.staged_repo()
+        started = time.monotonic()
+        self.assert_failure(repo, "reply-too-large", "--no-cache", timeout=60,
+                            env={"FAKE_CLAUDE_MODE": "huge", "FAKE_CLAUDE_SIZE": str(100 * 1000 * 1000)})
+        self.assertLess(time.monotonic() - started, 40)
+
+    def test_a_one_megabyte_error_line_is_quoted_in_at_most_300_bytes(self):
+        repo = self.staged_repo()
+        message = self.assert_failure(repo, "backend-failed", "--no-cache", env={"FAKE_CLAUDE_MODE": "long-error"})
+        self.assertIn("API Error: éé", message)
+        self.assertTrue(message.endswith("…"), message[-40:])
+        self.assertLess(len(message.encode()), 600)
+
     def test_an_empty_result_is_an_empty_reply(self):
         repo = self.staged_repo()
         self.assert_failure(repo, "empty-reply", env={"FAKE_CLAUDE_MODE": "empty"})
@@ -927,6 +957,14 @@ class CommandBackend(BackendScenario):
         self.assertLess(time.monotonic() - started, 2 * (2 + 2 + 2.5))
         self.assertIn("cmtgen.timeout", message)
 
+    def test_an_answer_beyond_the_8_mib_cap_is_reply_too_large_and_never_the_message(self):
+        repo = self.staged_repo()
+        script = self.script("import sys\nsys.stdin.read()\n"
+                             "sys.stdout.write('Fix the widget parser\\n\\n' + 'x' * (9 * 1024 * 1024))\n")
+        self.use_command(repo, sys.executable, script)
+        message = self.assert_failure(repo, "reply-too-large")
+        self.assertIn("more than 8 MiB", message)
+
     def test_cmtgen_command_from_the_environment_wins_over_git_config(self):
         repo = self.staged_repo()
         capture = self.root / "stdin.txt"
@@ -935,6 +973,45 @@ class CommandBackend(BackendScenario):
         result = self.preview(repo, env={"CMTGEN_COMMAND": command})
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertTrue(capture.exists())
+
+
+# =====================================================================================
+# Hostile output through the installed hook: the commit goes on
+# =====================================================================================
+
+
+class HostileOutputInTheHook(HookScenario):
+    """`git commit` with the installed hook and a hostile claude: exit 0, the message file
+    as git wrote it plus cmtgen's note, the user's typed message committed."""
+
+    PLEASE = "Please enter the commit message"
+
+    def check_commit_survives(self, name, failure, env):
+        repo = self.hooked_repo(name)
+        self.stage(repo, {f"{name}.txt": "content\n"})
+        editor, seen = self.editor_writing("Typed by the user", f"saw-{name}")
+        result = self.git(repo, "commit", env=dict(env, GIT_EDITOR=editor), check=False)
+        self.assertEqual(result.returncode, 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}")
+        self.assertEqual(self.message(repo), "Typed by the user")
+        lines = self.cmtgen_lines(result.stderr)
+        self.assertEqual(len(lines), 1, result.stderr)
+        self.assertTrue(lines[0].startswith(f"cmtgen: {failure}: "), lines[0])
+        shown = seen.read_text()
+        self.assertIn(f"# cmtgen could not write a message ({failure}):", shown)
+        self.assertIn(self.PLEASE, shown, "git's own message file lost its instructions")
+        self.assertLess(len(shown), 4096, "the note carries the hostile output")
+
+    def test_deeply_nested_json_leaves_the_commit_and_its_message_file_intact(self):
+        for mode in ("deep-array", "deep-object", "deep-max-turns"):
+            with self.subTest(mode=mode):
+                self.check_commit_survives(mode, "malformed-reply", {"FAKE_CLAUDE_MODE": mode})
+
+    def test_a_one_megabyte_error_line_makes_a_short_note(self):
+        self.check_commit_survives("long-error", "backend-failed", {"FAKE_CLAUDE_MODE": "long-error"})
+
+    def test_an_answer_beyond_the_cap_is_never_committed(self):
+        self.check_commit_survives("huge", "reply-too-large", {"FAKE_CLAUDE_MODE": "huge"})
+
 
 
 # =====================================================================================

@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 #include <fmt/core.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <initializer_list>
@@ -696,6 +697,114 @@ TEST_CASE("an unrecognized API error is backend-failed quoting its first line", 
   CHECK(generation.failure == Failure::backend_failed);
   CHECK(has(generation.diagnosis, "Something new happened"));
   CHECK_FALSE(has(generation.diagnosis, "second line"));
+}
+
+// ---- hostile output ----------------------------------------------------------------------
+
+namespace {
+
+std::string
+nested(std::size_t depth, char open = '[')
+{
+  const char close = open == '[' ? ']' : '}';
+  std::string text;
+  for (std::size_t i = 0; i < depth; ++i) {
+    text += open == '[' ? "[" : R"({"a":)";
+  }
+  text += open == '[' ? "" : "null";
+  text.append(depth, close);
+  return text;
+}
+
+std::string
+error_with_errors(std::string_view errors, std::string_view subtype = "success")
+{
+  return fmt::format(R"({{"type":"result","subtype":"{}","is_error":true,"errors":{}}})", subtype, errors);
+}
+
+} // namespace
+
+TEST_CASE("JSON from outside nesting deeper than 64 levels is refused before parsing", "[backend]")
+{
+  using cmtgen::backend::JsonRead;
+  using cmtgen::backend::k_max_json_depth;
+  using cmtgen::backend::read_json;
+  nlohmann::json value;
+  CHECK(read_json(nested(k_max_json_depth), value) == JsonRead::ok);
+  CHECK(read_json(nested(k_max_json_depth + 1), value) == JsonRead::too_deep);
+  CHECK(read_json(nested(k_max_json_depth, '{'), value) == JsonRead::ok);
+  CHECK(read_json(nested(k_max_json_depth + 1, '{'), value) == JsonRead::too_deep);
+  CHECK(read_json(nested(100000), value) == JsonRead::too_deep);
+  CHECK(read_json(std::string(200000, '{'), value) == JsonRead::too_deep);
+  // Brackets in strings, escaped quotes included, are text.
+  const std::string in_string = fmt::format(R"({{"result":"{}\"{}"}})", std::string(1000, '['), std::string(1000, '{'));
+  REQUIRE(read_json(in_string, value) == JsonRead::ok);
+  CHECK(value["result"].get<std::string>().size() == 2001);
+  CHECK(read_json("{not json", value) == JsonRead::invalid);
+  // Deep but closed again: only the depth at one point counts.
+  std::string wide;
+  for (int i = 0; i < 1000; ++i) {
+    wide += nested(10) + ",";
+  }
+  CHECK(read_json("[" + wide + "1]", value) == JsonRead::ok);
+}
+
+TEST_CASE("claude's error result nesting 100,000 levels deep is malformed-reply, not a crash", "[backend]")
+{
+  for (const auto& errors : {"[" + nested(100000) + "]", "[" + nested(100000, '{') + "]", nested(100000)}) {
+    for (const char* subtype : {"success", "error_during_execution", "error_max_turns"}) {
+      INFO(subtype);
+      const auto generation = judge(exited(1, error_with_errors(errors, subtype)), login_plan());
+      CHECK_FALSE(generation.ok);
+      CHECK(generation.failure == Failure::malformed_reply);
+      CHECK(has(generation.diagnosis, "deeper than 64 levels"));
+      CHECK(generation.raw.size() <= cmtgen::backend::k_max_quoted_bytes + 3);
+    }
+  }
+  // Exit 0 and a success subtype do not make a deep document acceptable.
+  const std::string success =
+    fmt::format(R"({{"type":"result","subtype":"success","is_error":false,"result":"Fix it","x":{}}})", nested(65));
+  CHECK(judge(exited(0, success), login_plan()).failure == Failure::malformed_reply);
+  // A reasonably nested errors list is still classified by its words.
+  CHECK(judge(exited(1, error_with_errors(R"([["API Error: 529 Overloaded"]])")), login_plan()).failure ==
+        Failure::overloaded);
+}
+
+TEST_CASE("stdout cut at the capture cap is reply-too-large even when the cut text looks complete", "[backend]")
+{
+  const std::string out = R"({"type":"result","subtype":"success","is_error":false,"result":"Fix the parser"})";
+  util::RunResult run = exited(0, out);
+  run.out_truncated = true;
+  const auto generation = judge(run, login_plan());
+  CHECK_FALSE(generation.ok);
+  CHECK(generation.failure == Failure::reply_too_large);
+  CHECK(generation.messages.empty());
+  CHECK(has(generation.diagnosis, "more than"));
+
+  run.exit_code = 1;
+  CHECK(judge(run, login_plan()).failure == Failure::reply_too_large);
+  // A cut stderr is harmless: only its first line is ever quoted.
+  util::RunResult noisy = exited(0, out);
+  noisy.err_truncated = true;
+  CHECK(judge(noisy, login_plan()).ok);
+  CHECK(cmtgen::failure_name(Failure::reply_too_large) == "reply-too-large");
+}
+
+TEST_CASE("a one-megabyte error line is quoted in at most 300 bytes, cut on a character boundary", "[backend]")
+{
+  std::string line = "API Error: ";
+  for (int i = 0; i < 500000; ++i) {
+    line += "é";
+  }
+  const auto generation = judge(exited(1, api_error(line, "")), login_plan());
+  CHECK(generation.failure == Failure::backend_failed);
+  CHECK(generation.diagnosis.size() < 400);
+  CHECK(generation.raw.size() <= cmtgen::backend::k_max_quoted_bytes + 3);
+  const std::string quoted = cmtgen::backend::quoted_line(line);
+  CHECK(quoted.ends_with("…"));
+  CHECK(quoted.size() <= cmtgen::backend::k_max_quoted_bytes + 3);
+  CHECK(quoted.size() % 2 == 0); // "API Error: " is 11 bytes, each é 2, "…" 3: whole characters only
+  CHECK(cmtgen::backend::quoted_line("  short\nsecond") == "short");
 }
 
 // ---- offline ------------------------------------------------------------------------------
