@@ -63,15 +63,26 @@ read_json(const fs::path& path)
   }
 }
 
+// The same hermetic run as the hook's model call: a repository's .claude/settings.json must
+// not decide what doctor reports.
 util::RunResult
-run_claude(const Context& context, const fs::path& claude, std::vector<std::string> args, const util::Environment& env)
+run_claude(const Context& context,
+           const fs::path& claude,
+           std::vector<std::string> args,
+           const backend::CredentialPlan& plan,
+           const Config& config)
 {
-  util::RunRequest request;
-  request.argv = {claude.string()};
-  request.argv.insert(request.argv.end(), args.begin(), args.end());
-  request.env = env;
+  const backend::ClaudeScratch scratch;
+  util::RunRequest request = backend::claude_request(claude, std::move(args), plan, config, scratch);
   request.timeout = std::chrono::seconds(15);
+  request.output_cap = 1024 * 1024;
   return context.runner->run(request);
+}
+
+backend::CredentialPlan
+credential_plan(const Context& context, const Config& config)
+{
+  return backend::plan_credentials(config.auth, context.env, backend::stored_login_exists(context.env));
 }
 
 void
@@ -222,9 +233,8 @@ check_credentials(const Context& context, const Config& config, const fs::path& 
     report.line(Mark::warn, "ANTHROPIC_API_KEY overrides the stored login in -p mode (cmtgen.auth keeps it)");
   }
 
-  // What claude itself says, with the environment cmtgen would give it.
-  const util::Environment child = backend::claude_environment(plan, config);
-  const auto status = run_claude(context, claude, {"auth", "status"}, child);
+  // What claude itself says, run the way the hook runs it.
+  const auto status = run_claude(context, claude, backend::auth_status_arguments(config), plan, config);
   const auto brace = status.out.find('{');
   json parsed;
   if (brace == std::string::npos || status.out_truncated ||
@@ -285,7 +295,7 @@ doctor_verdict(const Context& context, const Config& config)
   if (!location.path) {
     return backend::not_found_diagnosis(location);
   }
-  const auto plan = backend::plan_credentials(config.auth, context.env, backend::stored_login_exists(context.env));
+  const auto plan = credential_plan(context, config);
   if (plan.error) {
     return *plan.error;
   }
@@ -338,7 +348,7 @@ run_doctor(const Context& context, bool live)
     if (!location.path) {
       report.line(Mark::fail, backend::not_found_diagnosis(location));
     } else {
-      const auto version = run_claude(context, *location.path, {"--version"}, context.env);
+      const auto version = run_claude(context, *location.path, {"--version"}, credential_plan(context, config), config);
       if (version.succeeded()) {
         report.line(Mark::ok, fmt::format("claude {} at {}", util::trim(version.out), location.path->string()));
         check_credentials(context, config, *location.path, report);

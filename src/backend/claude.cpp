@@ -332,6 +332,48 @@ claude_environment(const CredentialPlan& plan, const Config& config)
   return env;
 }
 
+std::vector<std::string>
+auth_status_arguments(const Config& config)
+{
+  // Measured on 2.1.332: `auth status --setting-sources=` is an unknown option, while the
+  // global option before the subcommand is honoured (an apiKeyHelper in a project's
+  // .claude/settings.json then no longer counts as a login).
+  return {fmt::format("--setting-sources={}", config.setting_sources), "auth", "status"};
+}
+
+ClaudeScratch::ClaudeScratch()
+  : m_dir("cmtgen-")
+  , m_cwd(m_dir.path() / "cwd")
+{
+  fs::create_directory(m_cwd);
+}
+
+fs::path
+ClaudeScratch::write(std::string_view name, std::string_view content) const
+{
+  fs::path path = m_dir.path() / name;
+  util::write_file_atomic(path, content, 0600);
+  return path;
+}
+
+util::RunRequest
+claude_request(const fs::path& claude,
+               std::vector<std::string> arguments,
+               const CredentialPlan& plan,
+               const Config& config,
+               const ClaudeScratch& scratch)
+{
+  util::RunRequest request;
+  request.argv.reserve(arguments.size() + 1);
+  request.argv.push_back(claude.string());
+  for (auto& argument : arguments) {
+    request.argv.push_back(std::move(argument));
+  }
+  request.env = claude_environment(plan, config);
+  request.cwd = scratch.cwd();
+  return request;
+}
+
 Generation
 judge_claude(const util::RunResult& run, const CredentialPlan& plan, const Config& config, int candidates)
 {
@@ -474,22 +516,11 @@ private:
     CMTGEN_LOG("claude: {}; credential: {}; ignored: {}", location.path->string(), plan.used,
                plan.ignored.empty() ? "nothing" : plan.ignored);
 
-    // A private, empty working directory: the CLI looks around its cwd (git status, rg) and
-    // must not find the repository there.
-    util::TemporaryDirectory scratch("cmtgen-");
-    const fs::path work = scratch.path() / "cwd";
-    fs::create_directory(work);
-    const fs::path system_file = scratch.path() / "system-prompt.txt";
-    util::write_file_atomic(system_file, request.system, 0600);
-
-    util::RunRequest run;
-    run.argv.push_back(location.path->string());
-    for (auto& argument : claude_arguments(m_config, system_file)) {
-      run.argv.push_back(std::move(argument));
-    }
+    const ClaudeScratch scratch;
+    const fs::path system_file = scratch.write("system-prompt.txt", request.system);
+    util::RunRequest run =
+      claude_request(*location.path, claude_arguments(m_config, system_file), plan, m_config, scratch);
     run.stdin_data = request.prompt;
-    run.env = claude_environment(plan, m_config);
-    run.cwd = work;
     run.timeout = m_config.timeout;
     run.output_cap = 8 * 1024 * 1024;
     const util::RunResult result = m_runner.run(run);

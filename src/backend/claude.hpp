@@ -4,6 +4,7 @@
 #include "backend/credentials.hpp"
 #include "config.hpp"
 #include "util/environment.hpp"
+#include "util/file.hpp"
 #include "util/runner.hpp"
 
 #include <nlohmann/json_fwd.hpp>
@@ -54,6 +55,36 @@ std::vector<std::string> claude_arguments(const Config& config, const std::files
 // The child environment: the credential plan's, minus git's repo-local variables, plus the
 // switches that make failures fast.
 util::Environment claude_environment(const CredentialPlan& plan, const Config& config);
+
+// `claude auth status` as the model call would see the credentials: the same setting
+// sources (a global option, so before the subcommand).
+std::vector<std::string> auth_status_arguments(const Config& config);
+
+// The private, empty working directory of one claude run, and room beside it (not in it)
+// for files the run needs. The CLI runs `git status` and `rg` in its cwd and reads
+// `.claude/settings.json` there: a repository must never be its cwd. Removed on destruction.
+class ClaudeScratch
+{
+public:
+  ClaudeScratch();
+
+  const std::filesystem::path& cwd() const { return m_cwd; }
+  // Writes `content` (mode 0600) beside cwd() and returns its path.
+  std::filesystem::path write(std::string_view name, std::string_view content) const;
+
+private:
+  util::TemporaryDirectory m_dir;
+  std::filesystem::path m_cwd;
+};
+
+// Every run of claude (the model call, doctor's `--version` and `auth status`): `claude`
+// then `arguments`, with claude_environment(plan, config), in scratch.cwd(). The caller
+// sets stdin, timeout and output cap.
+util::RunRequest claude_request(const std::filesystem::path& claude,
+                                std::vector<std::string> arguments,
+                                const CredentialPlan& plan,
+                                const Config& config,
+                                const ClaudeScratch& scratch);
 
 // Judges a finished run (pure): success is exit 0, is_error false and subtype "success";
 // everything else becomes a failure class with one actionable line. Output cut at the

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -805,6 +806,33 @@ TEST_CASE("a one-megabyte error line is quoted in at most 300 bytes, cut on a ch
   CHECK(quoted.size() <= cmtgen::backend::k_max_quoted_bytes + 3);
   CHECK(quoted.size() % 2 == 0); // "API Error: " is 11 bytes, each é 2, "…" 3: whole characters only
   CHECK(cmtgen::backend::quoted_line("  short\nsecond") == "short");
+}
+
+TEST_CASE("every claude run is hermetic: scratch cwd, claude's environment, auth status with setting sources",
+          "[backend]")
+{
+  Config config;
+  config.setting_sources = "user";
+  CHECK(cmtgen::backend::auth_status_arguments(config) ==
+        std::vector<std::string>{"--setting-sources=user", "auth", "status"});
+  CHECK(cmtgen::backend::auth_status_arguments(Config()) ==
+        std::vector<std::string>{"--setting-sources=", "auth", "status"});
+
+  util::Environment env = environment({{"GIT_DIR", "/repo/.git"}, {"GIT_WORK_TREE", "/repo"}});
+  const auto plan = plan_credentials(Auth::automatic, env, true);
+  const cmtgen::backend::ClaudeScratch scratch;
+  const auto request = cmtgen::backend::claude_request("/opt/claude", {"--version"}, plan, config, scratch);
+  CHECK(request.argv == std::vector<std::string>{"/opt/claude", "--version"});
+  CHECK(request.cwd == scratch.cwd());
+  CHECK(std::filesystem::is_empty(scratch.cwd()));
+  REQUIRE(request.env);
+  CHECK_FALSE(request.env->get("GIT_DIR"));
+  CHECK_FALSE(request.env->get("GIT_WORK_TREE"));
+  CHECK(request.env->get("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC") == "1");
+  // Files the run needs go beside the cwd, which stays empty.
+  const auto file = scratch.write("system-prompt.txt", "text");
+  CHECK(file.parent_path() == scratch.cwd().parent_path());
+  CHECK(std::filesystem::is_empty(scratch.cwd()));
 }
 
 // ---- offline ------------------------------------------------------------------------------
