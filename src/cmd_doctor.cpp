@@ -257,6 +257,25 @@ check_credentials(const Context& context, const Config& config, const fs::path& 
 }
 
 void
+check_command(const Context& context, const Config& config, Report& report)
+{
+  if (config.command.empty()) {
+    report.line(Mark::fail, "backend command: cmtgen.command is unset or not found on PATH");
+    return;
+  }
+  const std::string& program = config.command.front();
+  if (backend::is_relative_program_path(program)) {
+    report.line(Mark::fail, fmt::format("config: {}", backend::relative_program_diagnosis(
+                                                        backend::setting_origin(config, "cmtgen.command"), program)));
+    return;
+  }
+  const auto found =
+    util::find_executable(backend::expand_home(program, context.env), context.env.get("PATH").value_or(""));
+  report.line(found ? Mark::ok : Mark::fail, found ? fmt::format("backend command: {}", util::join(config.command, " "))
+                                                   : "backend command: cmtgen.command is unset or not found on PATH");
+}
+
+void
 check_live(const Context& context, Session& session, Report& report)
 {
   backend::Request request;
@@ -292,6 +311,9 @@ doctor_verdict(const Context& context, const Config& config)
     return fmt::format("backend {} will write the messages", backend_name(config.backend));
   }
   const auto location = backend::locate_claude(config, context.env);
+  if (!location.refused.empty()) {
+    return location.refused;
+  }
   if (!location.path) {
     return backend::not_found_diagnosis(location);
   }
@@ -345,7 +367,9 @@ run_doctor(const Context& context, bool live)
 
   if (config.backend == BackendKind::claude) {
     const auto location = backend::locate_claude(config, context.env);
-    if (!location.path) {
+    if (!location.refused.empty()) {
+      report.line(Mark::fail, fmt::format("config: {}", location.refused));
+    } else if (!location.path) {
       report.line(Mark::fail, backend::not_found_diagnosis(location));
     } else {
       const auto version = run_claude(context, *location.path, {"--version"}, credential_plan(context, config), config);
@@ -359,12 +383,7 @@ run_doctor(const Context& context, bool live)
       }
     }
   } else if (config.backend == BackendKind::command) {
-    const auto found = config.command.empty()
-                         ? std::nullopt
-                         : util::find_executable(config.command.front(), context.env.get("PATH").value_or(""));
-    report.line(found ? Mark::ok : Mark::fail, found
-                                                 ? fmt::format("backend command: {}", util::join(config.command, " "))
-                                                 : "backend command: cmtgen.command is unset or not found on PATH");
+    check_command(context, config, report);
   } else {
     report.line(Mark::warn, "backend offline: messages are drafts from the file list, not a model's");
   }

@@ -207,6 +207,41 @@ read_json(std::string_view text, json& out)
 }
 
 std::string
+setting_origin(const Config& config, std::string_view key)
+{
+  std::string origin(key);
+  for (const auto& [name, where] : config.origins) {
+    if (name == key) {
+      origin = where.starts_with("environment ") ? where.substr(12) : fmt::format("{} ({})", key, where);
+    }
+  }
+  return origin;
+}
+
+bool
+is_relative_program_path(std::string_view value)
+{
+  return value.find('/') != std::string_view::npos && !value.starts_with('/') && !value.starts_with("~/");
+}
+
+std::string
+expand_home(std::string_view value, const util::Environment& env)
+{
+  if (!value.starts_with("~/")) {
+    return std::string(value);
+  }
+  return (fs::path(env.get("HOME").value_or("")) / value.substr(2)).string();
+}
+
+std::string
+relative_program_diagnosis(std::string_view origin, std::string_view value)
+{
+  return fmt::format("{}={} is a relative path, which would name a different file in the hook (run from the top "
+                     "level), preview and doctor: give an absolute path (or ~/...), or a bare name to look up on PATH",
+                     origin, value);
+}
+
+std::string
 quoted_line(std::string_view text)
 {
   text = util::trim(text);
@@ -228,28 +263,26 @@ locate_claude(const Config& config, const util::Environment& env)
   ClaudeLocation location;
   if (!config.claude.empty()) {
     location.explicit_setting = true;
-    fs::path path = config.claude;
-    if (config.claude.starts_with("~/")) {
-      path = fs::path(env.get("HOME").value_or("")) / config.claude.substr(2);
-    }
-    std::string origin = "cmtgen.claude";
-    for (const auto& [key, where] : config.origins) {
-      if (key == "cmtgen.claude") {
-        origin = where.starts_with("environment ") ? where.substr(12) : fmt::format("cmtgen.claude ({})", where);
-      }
-    }
+    const fs::path path = expand_home(config.claude, env);
+    const std::string origin = setting_origin(config, "cmtgen.claude");
     location.searched.push_back(fmt::format("{}={}", origin, config.claude));
-    if (config.claude.find('/') == std::string::npos) {
+    if (is_relative_program_path(config.claude)) {
+      location.refused = relative_program_diagnosis(origin, config.claude);
+    } else if (config.claude.find('/') == std::string::npos) {
       location.path = util::find_executable(config.claude, env.get("PATH").value_or(""));
     } else if (is_executable_file(path)) {
       location.path = path;
+    }
+    if (location.path) {
+      // A relative PATH entry: the run happens in a scratch directory.
+      location.path = fs::absolute(*location.path);
     }
     return location;
   }
 
   location.searched.emplace_back("PATH");
   if (auto found = util::find_executable("claude", env.get("PATH").value_or(""))) {
-    location.path = std::move(found);
+    location.path = fs::absolute(*found);
     return location;
   }
   const fs::path home = env.get("HOME").value_or("");
@@ -509,6 +542,9 @@ private:
     };
     if (plan.error) {
       return describe(failure(Failure::api_key_missing, *plan.error, ""));
+    }
+    if (!location.refused.empty()) {
+      return describe(failure(Failure::config, location.refused, ""));
     }
     if (!location.path) {
       return describe(failure(Failure::claude_not_found, not_found_diagnosis(location), ""));

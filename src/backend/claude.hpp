@@ -37,15 +37,34 @@ constexpr std::size_t k_max_quoted_bytes = 300;
 // file, however much it printed.
 std::string quoted_line(std::string_view text);
 
+// "CMTGEN_CLAUDE", "cmtgen.claude (local config)", or `key` itself: where a setting's
+// value came from, for error lines.
+std::string setting_origin(const Config& config, std::string_view key);
+
+// A program path from config (cmtgen.claude, cmtgen.command's first word) that is relative
+// but not a bare name, such as `bin/claude` or `./claude`. The hook, preview and doctor run
+// from different directories, so such a path is refused (Failure::config) rather than
+// meaning a different file in each. A bare name is looked up on PATH; `~/` means HOME.
+bool is_relative_program_path(std::string_view value);
+
+// `value` with a leading `~/` replaced by HOME from `env`.
+std::string expand_home(std::string_view value, const util::Environment& env);
+
+// The Failure::config line for a refused relative program path; `origin` is
+// setting_origin()'s.
+std::string relative_program_diagnosis(std::string_view origin, std::string_view value);
+
 struct ClaudeLocation
 {
-  std::optional<std::filesystem::path> path;
-  std::vector<std::string> searched; // where it looked, in order, for the not-found message
-  bool explicit_setting = false;     // cmtgen.claude / CMTGEN_CLAUDE named it
+  std::optional<std::filesystem::path> path; // absolute
+  std::vector<std::string> searched;         // where it looked, in order, for the not-found message
+  bool explicit_setting = false;             // cmtgen.claude / CMTGEN_CLAUDE named it
+  std::string refused;                       // a relative setting: the Failure::config line
 };
 
 // cmtgen.claude (CMTGEN_CLAUDE), then PATH, then the usual install locations: GUI clients
-// run hooks with a thin PATH.
+// run hooks with a thin PATH. The path found is made absolute: claude runs in a scratch
+// directory.
 ClaudeLocation locate_claude(const Config& config, const util::Environment& env);
 
 // The hermetic argv after the executable (notes/claude-cli.md): no tools, no settings but

@@ -38,8 +38,15 @@ public:
         "cmtgen.backend=command needs cmtgen.command, e.g. `git config cmtgen.command \"llm -m gpt-4o-mini\"`");
     }
 
+    const std::string& argv0 = m_config.command.front();
+    if (is_relative_program_path(argv0)) {
+      return fail(std::move(generation), Failure::config,
+                  relative_program_diagnosis(setting_origin(m_config, "cmtgen.command"), argv0));
+    }
+
     util::RunRequest run;
     run.argv = m_config.command;
+    run.argv.front() = expand_home(argv0, m_env);
     // A generic CLI has no separate system channel: the instructions come first.
     run.stdin_data = request.system + "\n\n" + request.prompt;
     run.env = m_env;

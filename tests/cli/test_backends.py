@@ -624,6 +624,29 @@ class FailureClasses(BackendScenario):
         self.assertTrue(message.endswith("…"), message[-40:])
         self.assertLess(len(message.encode()), 600)
 
+    def test_a_relative_claude_path_is_a_config_error_not_claude_not_found(self):
+        repo = self.staged_repo()
+        (repo / "bin").mkdir()
+        (repo / "bin" / "claude").symlink_to(FAKE_CLAUDE)
+        for value in ("bin/claude", "./bin/claude"):
+            with self.subTest(value=value):
+                message = self.assert_failure(repo, "config", env={"CMTGEN_CLAUDE": value})
+                self.assertIn(f"CMTGEN_CLAUDE={value} is a relative path", message)
+        self.git(repo, "config", "cmtgen.claude", "bin/claude")
+        message = self.assert_failure(repo, "config", env={"CMTGEN_CLAUDE": None})
+        self.assertIn("cmtgen.claude (local config)=bin/claude is a relative path", message)
+        self.assertEqual(self.print_calls(), [])
+
+    def test_a_bare_claude_name_is_still_looked_up_on_path(self):
+        repo = self.staged_repo()
+        bin_dir = self.root / "other-bin"
+        bin_dir.mkdir()
+        (bin_dir / "claude-beta").symlink_to(FAKE_CLAUDE)
+        result = self.preview(repo, env={"CMTGEN_CLAUDE": "claude-beta",
+                                         "PATH": f"{bin_dir}:{self.env['PATH']}"})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(self.only_call()["argv0"], str(bin_dir / "claude-beta"))
+
     def test_an_empty_result_is_an_empty_reply(self):
         repo = self.staged_repo()
         self.assert_failure(repo, "empty-reply", env={"FAKE_CLAUDE_MODE": "empty"})
@@ -965,6 +988,33 @@ class CommandBackend(BackendScenario):
         message = self.assert_failure(repo, "reply-too-large")
         self.assertIn("more than 8 MiB", message)
 
+    def test_a_relative_program_path_is_a_config_error(self):
+        repo = self.staged_repo()
+        script = self.script("#!/bin/sh\ncat >/dev/null\necho 'Fix the widget parser'\n", directory="repo/tools")
+        script.chmod(0o755)
+        for program in ("tools/backend.py", "./tools/backend.py"):
+            with self.subTest(program=program):
+                self.use_command(repo, program)
+                message = self.assert_failure(repo, "config")
+                self.assertIn(f"cmtgen.command (local config)={program} is a relative path", message)
+
+    def test_a_megabyte_of_stderr_is_quoted_in_at_most_300_bytes(self):
+        repo = self.staged_repo()
+        script = self.script("import sys\nsys.stdin.read()\nsys.stderr.write('e' * (1 << 20))\nsys.exit(3)\n")
+        self.use_command(repo, sys.executable, script)
+        message = self.assert_failure(repo, "backend-failed")
+        self.assertIn("exited with status 3: eee", message)
+        self.assertLess(len(message.encode()), 600)
+
+    def test_a_program_under_home_is_found(self):
+        repo = self.staged_repo()
+        script = self.script("#!/bin/sh\ncat >/dev/null\necho 'Fix the widget parser'\n", directory="home/bin")
+        script.chmod(0o755)
+        self.use_command(repo, "~/bin/backend.py")
+        result = self.preview(repo)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, "Fix the widget parser\n")
+
     def test_cmtgen_command_from_the_environment_wins_over_git_config(self):
         repo = self.staged_repo()
         capture = self.root / "stdin.txt"
@@ -986,8 +1036,10 @@ class HostileOutputInTheHook(HookScenario):
 
     PLEASE = "Please enter the commit message"
 
-    def check_commit_survives(self, name, failure, env):
+    def check_commit_survives(self, name, failure, env, prepare=None):
         repo = self.hooked_repo(name)
+        if prepare:
+            prepare(repo)
         self.stage(repo, {f"{name}.txt": "content\n"})
         editor, seen = self.editor_writing("Typed by the user", f"saw-{name}")
         result = self.git(repo, "commit", env=dict(env, GIT_EDITOR=editor), check=False)
@@ -1012,6 +1064,13 @@ class HostileOutputInTheHook(HookScenario):
     def test_an_answer_beyond_the_cap_is_never_committed(self):
         self.check_commit_survives("huge", "reply-too-large", {"FAKE_CLAUDE_MODE": "huge"})
 
+    def test_a_relative_claude_path_is_a_config_note(self):
+        def add_claude(repo):
+            (repo / "bin").mkdir()
+            (repo / "bin" / "claude").symlink_to(FAKE_CLAUDE)
+
+        self.check_commit_survives("relative", "config", {"CMTGEN_CLAUDE": "bin/claude"}, add_claude)
+        self.assertEqual(self.model_calls(), [])
 
 
 # =====================================================================================

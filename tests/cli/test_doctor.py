@@ -540,7 +540,7 @@ class Backends(DoctorScenario):
 
 
 # =====================================================================================
-# Every claude run is hermetic
+# Every claude run is hermetic; program paths mean one file
 # =====================================================================================
 
 
@@ -578,6 +578,36 @@ class HermeticRuns(DoctorScenario):
         self.assertIn("[✓] `claude auth status`: logged in (api_key_helper from apiKeyHelper)", lines)
         self.assertEqual(self.calls_of("auth-status")[0]["argv"], ["--setting-sources=user", "auth", "status"])
 
+    def test_a_relative_claude_path_is_a_config_failure_like_in_the_hook(self):
+        repo = self.hooked_repo()
+        (repo / "bin").mkdir()
+        (repo / "bin" / "claude").symlink_to(FAKE_CLAUDE)
+        for value in ("bin/claude", "./bin/claude"):
+            with self.subTest(value=value):
+                lines = self.doctor(repo, env={"CMTGEN_CLAUDE": value}, expect=1)
+                self.one(lines, f"[✗] config: CMTGEN_CLAUDE={value} is a relative path")
+                self.none_starting(lines, "[✓] claude ")
+        self.assertEqual(self.claude_calls(), [])
+
+    def test_install_reports_a_relative_claude_path_in_its_verdict(self):
+        repo = self.make_repo()
+        (repo / "bin").mkdir()
+        (repo / "bin" / "claude").symlink_to(FAKE_CLAUDE)
+        result = self.cmtgen(repo, "install", env={"CMTGEN_CLAUDE": "bin/claude"})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("CMTGEN_CLAUDE=bin/claude is a relative path", result.stdout.splitlines()[-1])
+
+    def test_a_relative_command_path_is_a_config_failure(self):
+        repo = self.hooked_repo()
+        tool = repo / "tools" / "gen"
+        tool.parent.mkdir()
+        tool.write_text("#!/bin/sh\necho 'Fix it'\n")
+        tool.chmod(0o755)
+        self.git(repo, "config", "cmtgen.backend", "command")
+        self.git(repo, "config", "cmtgen.command", "tools/gen --fast")
+        lines = self.doctor(repo, expect=1)
+        self.one(lines, "[✗] config: cmtgen.command (local config)=tools/gen is a relative path")
+        self.none_starting(lines, "[✓] backend command")
 
 
 # =====================================================================================

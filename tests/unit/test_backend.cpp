@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -806,6 +807,52 @@ TEST_CASE("a one-megabyte error line is quoted in at most 300 bytes, cut on a ch
   CHECK(quoted.size() <= cmtgen::backend::k_max_quoted_bytes + 3);
   CHECK(quoted.size() % 2 == 0); // "API Error: " is 11 bytes, each é 2, "…" 3: whole characters only
   CHECK(cmtgen::backend::quoted_line("  short\nsecond") == "short");
+}
+
+TEST_CASE("a relative cmtgen.claude with a slash is refused as a config error; a bare name uses PATH", "[backend]")
+{
+  using cmtgen::backend::is_relative_program_path;
+  CHECK(is_relative_program_path("bin/claude"));
+  CHECK(is_relative_program_path("./claude"));
+  CHECK(is_relative_program_path("../tools/claude"));
+  CHECK_FALSE(is_relative_program_path("claude-beta"));
+  CHECK_FALSE(is_relative_program_path("/opt/claude"));
+  CHECK_FALSE(is_relative_program_path("~/bin/claude"));
+
+  Config config;
+  config.claude = "bin/claude";
+  config.origins.emplace_back("cmtgen.claude", "environment CMTGEN_CLAUDE");
+  const auto location = cmtgen::backend::locate_claude(config, environment({}));
+  CHECK_FALSE(location.path);
+  CHECK(has(location.refused, "CMTGEN_CLAUDE=bin/claude is a relative path"));
+  CHECK(has(location.refused, "absolute path"));
+
+  config.origins = {{"cmtgen.claude", "global config"}};
+  config.claude = "./claude";
+  CHECK(has(cmtgen::backend::locate_claude(config, environment({})).refused,
+            "cmtgen.claude (global config)=./claude is a relative path"));
+}
+
+TEST_CASE("claude found through a relative PATH entry is returned as an absolute path", "[backend]")
+{
+  namespace fs = std::filesystem;
+  util::TemporaryDirectory dir("cmtgen-test-");
+  const fs::path bin = dir.path() / "bin";
+  fs::create_directory(bin);
+  std::ofstream(bin / "claude") << "#!/bin/sh\n";
+  fs::permissions(bin / "claude", fs::perms::owner_all);
+  const fs::path before = fs::current_path();
+  fs::current_path(dir.path());
+  Config config;
+  const auto found = cmtgen::backend::locate_claude(config, environment({{"PATH", "bin"}}));
+  config.claude = "claude";
+  const auto named = cmtgen::backend::locate_claude(config, environment({{"PATH", "bin"}}));
+  fs::current_path(before);
+  REQUIRE(found.path);
+  CHECK(found.path->is_absolute());
+  CHECK(fs::equivalent(*found.path, bin / "claude"));
+  REQUIRE(named.path);
+  CHECK(named.path->is_absolute());
 }
 
 TEST_CASE("every claude run is hermetic: scratch cwd, claude's environment, auth status with setting sources",
