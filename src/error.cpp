@@ -23,6 +23,7 @@ failure_name(Failure failure)
     case Failure::timed_out: return "timed-out";
     case Failure::network: return "network";
     case Failure::malformed_reply: return "malformed-reply";
+    case Failure::reply_too_large: return "reply-too-large";
     case Failure::empty_reply: return "empty-reply";
     case Failure::backend_failed: return "backend-failed";
     case Failure::install: return "install";

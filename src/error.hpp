@@ -26,6 +26,7 @@ enum class Failure {
   timed_out,
   network,
   malformed_reply,
+  reply_too_large,
   empty_reply,
   backend_failed,
   install,

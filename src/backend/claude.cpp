@@ -50,11 +50,34 @@ is_executable_file(const fs::path& path)
   return fs::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
 }
 
-std::string
-first_line(std::string_view text)
+// Whether arrays and objects in `text` nest deeper than `limit`; brackets inside strings do
+// not count. One pass, no recursion, stops at the first level too deep.
+bool
+nests_deeper_than(std::string_view text, std::size_t limit)
 {
-  text = util::trim(text);
-  return std::string(text.substr(0, std::min(text.find('\n'), text.size())));
+  std::size_t depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) {
+        return true;
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
 }
 
 Generation
@@ -85,7 +108,7 @@ Generation
 classify(const std::string& message, std::optional<int> status, const CredentialPlan& plan, const Config& config)
 {
   const auto has = [&](std::string_view needle) { return util::icontains(message, needle); };
-  const std::string quoted = first_line(message);
+  const std::string quoted = quoted_line(message);
 
   if (has("invalid api key") || (status == 401 && plan.api_key)) {
     return failure(
@@ -173,34 +196,93 @@ classify(const std::string& message, std::optional<int> status, const Credential
 
 } // namespace
 
+JsonRead
+read_json(std::string_view text, json& out)
+{
+  if (nests_deeper_than(text, k_max_json_depth)) {
+    return JsonRead::too_deep;
+  }
+  out = json::parse(text.begin(), text.end(), nullptr, false);
+  return out.is_discarded() ? JsonRead::invalid : JsonRead::ok;
+}
+
+std::string
+setting_origin(const Config& config, std::string_view key)
+{
+  std::string origin(key);
+  for (const auto& [name, where] : config.origins) {
+    if (name == key) {
+      origin = where.starts_with("environment ") ? where.substr(12) : fmt::format("{} ({})", key, where);
+    }
+  }
+  return origin;
+}
+
+bool
+is_relative_program_path(std::string_view value)
+{
+  return value.find('/') != std::string_view::npos && !value.starts_with('/') && !value.starts_with("~/");
+}
+
+std::string
+expand_home(std::string_view value, const util::Environment& env)
+{
+  if (!value.starts_with("~/")) {
+    return std::string(value);
+  }
+  return (fs::path(env.get("HOME").value_or("")) / value.substr(2)).string();
+}
+
+std::string
+relative_program_diagnosis(std::string_view origin, std::string_view value)
+{
+  return fmt::format("{}={} is a relative path, which would name a different file in the hook (run from the top "
+                     "level), preview and doctor: give an absolute path (or ~/...), or a bare name to look up on PATH",
+                     origin, value);
+}
+
+std::string
+quoted_line(std::string_view text)
+{
+  text = util::trim(text);
+  text = text.substr(0, std::min(text.find('\n'), text.size()));
+  if (text.size() <= k_max_quoted_bytes) {
+    return std::string(text);
+  }
+  // Cut on a UTF-8 character boundary.
+  std::size_t end = k_max_quoted_bytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U) {
+    --end;
+  }
+  return std::string(text.substr(0, end)) + "…";
+}
+
 ClaudeLocation
 locate_claude(const Config& config, const util::Environment& env)
 {
   ClaudeLocation location;
   if (!config.claude.empty()) {
     location.explicit_setting = true;
-    fs::path path = config.claude;
-    if (config.claude.starts_with("~/")) {
-      path = fs::path(env.get("HOME").value_or("")) / config.claude.substr(2);
-    }
-    std::string origin = "cmtgen.claude";
-    for (const auto& [key, where] : config.origins) {
-      if (key == "cmtgen.claude") {
-        origin = where.starts_with("environment ") ? where.substr(12) : fmt::format("cmtgen.claude ({})", where);
-      }
-    }
+    const fs::path path = expand_home(config.claude, env);
+    const std::string origin = setting_origin(config, "cmtgen.claude");
     location.searched.push_back(fmt::format("{}={}", origin, config.claude));
-    if (config.claude.find('/') == std::string::npos) {
+    if (is_relative_program_path(config.claude)) {
+      location.refused = relative_program_diagnosis(origin, config.claude);
+    } else if (config.claude.find('/') == std::string::npos) {
       location.path = util::find_executable(config.claude, env.get("PATH").value_or(""));
     } else if (is_executable_file(path)) {
       location.path = path;
+    }
+    if (location.path) {
+      // A relative PATH entry: the run happens in a scratch directory.
+      location.path = fs::absolute(*location.path);
     }
     return location;
   }
 
   location.searched.emplace_back("PATH");
   if (auto found = util::find_executable("claude", env.get("PATH").value_or(""))) {
-    location.path = std::move(found);
+    location.path = fs::absolute(*found);
     return location;
   }
   const fs::path home = env.get("HOME").value_or("");
@@ -283,6 +365,48 @@ claude_environment(const CredentialPlan& plan, const Config& config)
   return env;
 }
 
+std::vector<std::string>
+auth_status_arguments(const Config& config)
+{
+  // Measured on 2.1.332: `auth status --setting-sources=` is an unknown option, while the
+  // global option before the subcommand is honoured (an apiKeyHelper in a project's
+  // .claude/settings.json then no longer counts as a login).
+  return {fmt::format("--setting-sources={}", config.setting_sources), "auth", "status"};
+}
+
+ClaudeScratch::ClaudeScratch()
+  : m_dir("cmtgen-")
+  , m_cwd(m_dir.path() / "cwd")
+{
+  fs::create_directory(m_cwd);
+}
+
+fs::path
+ClaudeScratch::write(std::string_view name, std::string_view content) const
+{
+  fs::path path = m_dir.path() / name;
+  util::write_file_atomic(path, content, 0600);
+  return path;
+}
+
+util::RunRequest
+claude_request(const fs::path& claude,
+               std::vector<std::string> arguments,
+               const CredentialPlan& plan,
+               const Config& config,
+               const ClaudeScratch& scratch)
+{
+  util::RunRequest request;
+  request.argv.reserve(arguments.size() + 1);
+  request.argv.push_back(claude.string());
+  for (auto& argument : arguments) {
+    request.argv.push_back(std::move(argument));
+  }
+  request.env = claude_environment(plan, config);
+  request.cwd = scratch.cwd();
+  return request;
+}
+
 Generation
 judge_claude(const util::RunResult& run, const CredentialPlan& plan, const Config& config, int candidates)
 {
@@ -295,22 +419,39 @@ judge_claude(const util::RunResult& run, const CredentialPlan& plan, const Confi
                      fmt::format("claude did not answer within {} s (cmtgen.timeout): raise it with "
                                  "`git config --global cmtgen.timeout {}`",
                                  config.timeout.count(), config.timeout.count() * 2),
-                     first_line(run.err));
+                     quoted_line(run.err));
     case util::RunReason::signaled:
       return failure(Failure::backend_failed, fmt::format("claude was killed by signal {}", run.signal),
-                     first_line(run.err));
+                     quoted_line(run.err));
     case util::RunReason::exited: break;
+  }
+
+  if (run.out_truncated) {
+    // A cut JSON document cannot be read, and a cut answer must never become a message.
+    return failure(Failure::reply_too_large,
+                   fmt::format("claude printed more than {} MiB, which no commit message needs: its answer was not "
+                               "read; check ANTHROPIC_BASE_URL or the gateway in between, then retry",
+                               run.out.size() / (1024 * 1024)),
+                   quoted_line(run.out));
   }
 
   // --output-format json prints one object; anything before it (a warning) is skipped.
   const auto brace = run.out.find('{');
   json reply;
+  JsonRead read = JsonRead::invalid;
   if (brace != std::string::npos) {
-    reply = json::parse(run.out.begin() + static_cast<std::ptrdiff_t>(brace), run.out.end(), nullptr, false);
+    read = read_json(std::string_view(run.out).substr(brace), reply);
   }
-  if (brace == std::string::npos || reply.is_discarded() || !reply.is_object()) {
+  if (read == JsonRead::too_deep) {
+    return failure(Failure::malformed_reply,
+                   fmt::format("claude's JSON result nests deeper than {} levels, which its result never does: it "
+                               "was not read; check the installation with `cmtgen doctor`",
+                               k_max_json_depth),
+                   quoted_line(run.out));
+  }
+  if (read != JsonRead::ok || !reply.is_object()) {
     if (run.exit_code != 0) {
-      const std::string why = first_line(run.err.empty() ? run.out : run.err);
+      const std::string why = quoted_line(run.err.empty() ? run.out : run.err);
       return failure(Failure::backend_failed,
                      fmt::format("claude exited with status {}: {}", run.exit_code,
                                  why.empty() ? "no output (run `cmtgen doctor`)" : why),
@@ -318,7 +459,7 @@ judge_claude(const util::RunResult& run, const CredentialPlan& plan, const Confi
     }
     return failure(Failure::malformed_reply,
                    "claude printed something that is not its JSON result: check the installation with `cmtgen doctor`",
-                   first_line(run.out));
+                   quoted_line(run.out));
   }
 
   const std::string subtype = reply.value("subtype", "");
@@ -402,33 +543,25 @@ private:
     if (plan.error) {
       return describe(failure(Failure::api_key_missing, *plan.error, ""));
     }
+    if (!location.refused.empty()) {
+      return describe(failure(Failure::config, location.refused, ""));
+    }
     if (!location.path) {
       return describe(failure(Failure::claude_not_found, not_found_diagnosis(location), ""));
     }
     CMTGEN_LOG("claude: {}; credential: {}; ignored: {}", location.path->string(), plan.used,
                plan.ignored.empty() ? "nothing" : plan.ignored);
 
-    // A private, empty working directory: the CLI looks around its cwd (git status, rg) and
-    // must not find the repository there.
-    util::TemporaryDirectory scratch("cmtgen-");
-    const fs::path work = scratch.path() / "cwd";
-    fs::create_directory(work);
-    const fs::path system_file = scratch.path() / "system-prompt.txt";
-    util::write_file_atomic(system_file, request.system, 0600);
-
-    util::RunRequest run;
-    run.argv.push_back(location.path->string());
-    for (auto& argument : claude_arguments(m_config, system_file)) {
-      run.argv.push_back(std::move(argument));
-    }
+    const ClaudeScratch scratch;
+    const fs::path system_file = scratch.write("system-prompt.txt", request.system);
+    util::RunRequest run =
+      claude_request(*location.path, claude_arguments(m_config, system_file), plan, m_config, scratch);
     run.stdin_data = request.prompt;
-    run.env = claude_environment(plan, m_config);
-    run.cwd = work;
     run.timeout = m_config.timeout;
     run.output_cap = 8 * 1024 * 1024;
     const util::RunResult result = m_runner.run(run);
     CMTGEN_LOG("claude: {} exit {} in {} ms; stderr: {}", util::reason_name(result.reason), result.exit_code,
-               result.elapsed.count(), first_line(result.err));
+               result.elapsed.count(), quoted_line(result.err));
     Generation generation = judge_claude(result, plan, m_config, request.candidates);
     if (!generation.ok) {
       CMTGEN_LOG("claude failure {}: {}", failure_name(generation.failure), generation.raw);

@@ -1,6 +1,7 @@
 // backend=command: any CLI that reads the prompt on stdin and prints the message (llm,
 // `ollama run`, another agent's CLI). Same runner, deadline and cleaning as claude.
 #include "backend/backends.hpp"
+#include "backend/claude.hpp"
 #include "config.hpp"
 #include "message.hpp"
 #include "util/log.hpp"
@@ -37,8 +38,15 @@ public:
         "cmtgen.backend=command needs cmtgen.command, e.g. `git config cmtgen.command \"llm -m gpt-4o-mini\"`");
     }
 
+    const std::string& argv0 = m_config.command.front();
+    if (is_relative_program_path(argv0)) {
+      return fail(std::move(generation), Failure::config,
+                  relative_program_diagnosis(setting_origin(m_config, "cmtgen.command"), argv0));
+    }
+
     util::RunRequest run;
     run.argv = m_config.command;
+    run.argv.front() = expand_home(argv0, m_env);
     // A generic CLI has no separate system channel: the instructions come first.
     run.stdin_data = request.system + "\n\n" + request.prompt;
     run.env = m_env;
@@ -65,10 +73,16 @@ public:
       case util::RunReason::exited: break;
     }
     if (result.exit_code != 0) {
-      const std::string_view why = util::trim(result.err);
-      return fail(std::move(generation), Failure::backend_failed,
-                  fmt::format("`{}` exited with status {}{}{}", program, result.exit_code, why.empty() ? "" : ": ",
-                              why.substr(0, std::min(why.find('\n'), why.size()))));
+      const std::string why = quoted_line(result.err);
+      return fail(
+        std::move(generation), Failure::backend_failed,
+        fmt::format("`{}` exited with status {}{}{}", program, result.exit_code, why.empty() ? "" : ": ", why));
+    }
+    if (result.out_truncated) {
+      // Cut at the cap: committing the first 8 MiB would be a message nobody wrote.
+      return fail(std::move(generation), Failure::reply_too_large,
+                  fmt::format("`{}` printed more than {} MiB, which no commit message needs: its answer was not used",
+                              program, result.out.size() / (1024 * 1024)));
     }
     generation.messages = message::clean_reply(result.out, request.candidates);
     if (generation.messages.empty()) {

@@ -1,5 +1,6 @@
 #include "backend/credentials.hpp"
 
+#include "backend/claude.hpp"
 #include "util/file.hpp"
 
 #include <fmt/core.h>
@@ -70,8 +71,8 @@ stored_login_exists(const util::Environment& env)
   if (!text) {
     return false;
   }
-  const auto json = nlohmann::json::parse(*text, nullptr, false);
-  if (!json.is_object()) {
+  nlohmann::json json;
+  if (read_json(*text, json) != JsonRead::ok || !json.is_object()) {
     return false;
   }
   const auto oauth = json.find("claudeAiOauth");

@@ -53,22 +53,36 @@ read_json(const fs::path& path)
     if (!text) {
       return std::nullopt;
     }
-    json value = json::parse(*text, nullptr, false);
-    return value.is_discarded() ? std::nullopt : std::optional<json>(std::move(value));
+    json value;
+    if (backend::read_json(*text, value) != backend::JsonRead::ok) {
+      return std::nullopt;
+    }
+    return std::optional<json>(std::move(value));
   } catch (const std::exception&) {
     return std::nullopt;
   }
 }
 
+// The same hermetic run as the hook's model call: a repository's .claude/settings.json must
+// not decide what doctor reports.
 util::RunResult
-run_claude(const Context& context, const fs::path& claude, std::vector<std::string> args, const util::Environment& env)
+run_claude(const Context& context,
+           const fs::path& claude,
+           std::vector<std::string> args,
+           const backend::CredentialPlan& plan,
+           const Config& config)
 {
-  util::RunRequest request;
-  request.argv = {claude.string()};
-  request.argv.insert(request.argv.end(), args.begin(), args.end());
-  request.env = env;
+  const backend::ClaudeScratch scratch;
+  util::RunRequest request = backend::claude_request(claude, std::move(args), plan, config, scratch);
   request.timeout = std::chrono::seconds(15);
+  request.output_cap = 1024 * 1024;
   return context.runner->run(request);
+}
+
+backend::CredentialPlan
+credential_plan(const Context& context, const Config& config)
+{
+  return backend::plan_credentials(config.auth, context.env, backend::stored_login_exists(context.env));
 }
 
 void
@@ -219,11 +233,14 @@ check_credentials(const Context& context, const Config& config, const fs::path& 
     report.line(Mark::warn, "ANTHROPIC_API_KEY overrides the stored login in -p mode (cmtgen.auth keeps it)");
   }
 
-  // What claude itself says, with the environment cmtgen would give it.
-  const util::Environment child = backend::claude_environment(plan, config);
-  const auto status = run_claude(context, claude, {"auth", "status"}, child);
+  // What claude itself says, run the way the hook runs it.
+  const auto status = run_claude(context, claude, backend::auth_status_arguments(config), plan, config);
   const auto brace = status.out.find('{');
-  const json parsed = brace == std::string::npos ? json() : json::parse(status.out.substr(brace), nullptr, false);
+  json parsed;
+  if (brace == std::string::npos || status.out_truncated ||
+      backend::read_json(std::string_view(status.out).substr(brace), parsed) != backend::JsonRead::ok) {
+    parsed = json();
+  }
   if (parsed.is_object()) {
     const bool logged_in = parsed.value("loggedIn", false);
     std::string method = parsed.value("authMethod", "");
@@ -235,8 +252,27 @@ check_credentials(const Context& context, const Config& config, const fs::path& 
                             method.empty() ? "" : fmt::format(" ({})", method)));
   } else if (status.reason == util::RunReason::exited) {
     report.line(Mark::warn, fmt::format("`claude auth status` gave no JSON (exit {}): {}", status.exit_code,
-                                        util::trim(status.err).substr(0, 120)));
+                                        backend::quoted_line(status.err)));
   }
+}
+
+void
+check_command(const Context& context, const Config& config, Report& report)
+{
+  if (config.command.empty()) {
+    report.line(Mark::fail, "backend command: cmtgen.command is unset or not found on PATH");
+    return;
+  }
+  const std::string& program = config.command.front();
+  if (backend::is_relative_program_path(program)) {
+    report.line(Mark::fail, fmt::format("config: {}", backend::relative_program_diagnosis(
+                                                        backend::setting_origin(config, "cmtgen.command"), program)));
+    return;
+  }
+  const auto found =
+    util::find_executable(backend::expand_home(program, context.env), context.env.get("PATH").value_or(""));
+  report.line(found ? Mark::ok : Mark::fail, found ? fmt::format("backend command: {}", util::join(config.command, " "))
+                                                   : "backend command: cmtgen.command is unset or not found on PATH");
 }
 
 void
@@ -275,10 +311,13 @@ doctor_verdict(const Context& context, const Config& config)
     return fmt::format("backend {} will write the messages", backend_name(config.backend));
   }
   const auto location = backend::locate_claude(config, context.env);
+  if (!location.refused.empty()) {
+    return location.refused;
+  }
   if (!location.path) {
     return backend::not_found_diagnosis(location);
   }
-  const auto plan = backend::plan_credentials(config.auth, context.env, backend::stored_login_exists(context.env));
+  const auto plan = credential_plan(context, config);
   if (plan.error) {
     return *plan.error;
   }
@@ -328,26 +367,23 @@ run_doctor(const Context& context, bool live)
 
   if (config.backend == BackendKind::claude) {
     const auto location = backend::locate_claude(config, context.env);
-    if (!location.path) {
+    if (!location.refused.empty()) {
+      report.line(Mark::fail, fmt::format("config: {}", location.refused));
+    } else if (!location.path) {
       report.line(Mark::fail, backend::not_found_diagnosis(location));
     } else {
-      const auto version = run_claude(context, *location.path, {"--version"}, context.env);
+      const auto version = run_claude(context, *location.path, {"--version"}, credential_plan(context, config), config);
       if (version.succeeded()) {
         report.line(Mark::ok, fmt::format("claude {} at {}", util::trim(version.out), location.path->string()));
         check_credentials(context, config, *location.path, report);
         check_settings(config, context.env, report);
       } else {
         report.line(Mark::fail, fmt::format("{} does not run: {}", location.path->string(),
-                                            version.error.empty() ? util::trim(version.err) : version.error));
+                                            version.error.empty() ? backend::quoted_line(version.err) : version.error));
       }
     }
   } else if (config.backend == BackendKind::command) {
-    const auto found = config.command.empty()
-                         ? std::nullopt
-                         : util::find_executable(config.command.front(), context.env.get("PATH").value_or(""));
-    report.line(found ? Mark::ok : Mark::fail, found
-                                                 ? fmt::format("backend command: {}", util::join(config.command, " "))
-                                                 : "backend command: cmtgen.command is unset or not found on PATH");
+    check_command(context, config, report);
   } else {
     report.line(Mark::warn, "backend offline: messages are drafts from the file list, not a model's");
   }

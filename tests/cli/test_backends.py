@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from testlib import CMTGEN, FAKE_CLAUDE, Scenario  # noqa: E402
+from testlib import CMTGEN, FAKE_CLAUDE, HookScenario, Scenario  # noqa: E402
 
 HERMETIC_ARGV = ["-p", "--output-format", "json", "--tools=", "--setting-sources=", "--strict-mcp-config",
                  "--no-session-persistence", "--max-turns", "1", "--model", "haiku", "--system-prompt-file"]
@@ -594,6 +594,59 @@ class FailureClasses(BackendScenario):
             with self.subTest(mode=mode):
                 self.assert_failure(repo, "malformed-reply", env={"FAKE_CLAUDE_MODE": mode})
 
+    def test_json_nested_100000_levels_deep_is_a_malformed_reply_not_a_crash(self):
+        repo = self.staged_repo()
+        for mode in ("deep-array", "deep-object", "deep-max-turns"):
+            with self.subTest(mode=mode):
+                message = self.assert_failure(repo, "malformed-reply", "--no-cache", env={"FAKE_CLAUDE_MODE": mode})
+                self.assertIn("deeper than 64 levels", message)
+                self.assertLess(len(message), 300)
+
+    def test_an_answer_beyond_the_8_mib_cap_is_reply_too_large(self):
+        repo = self.staged_repo()
+        size = 9 * 1024 * 1024
+        message = self.assert_failure(repo, "reply-too-large", "--no-cache",
+                                      env={"FAKE_CLAUDE_MODE": "huge", "FAKE_CLAUDE_SIZE": str(size)})
+        self.assertIn("more than 8 MiB", message)
+        self.assertNotIn("Add the staged change", message)
+
+    def test_an_answer_of_100_mb_is_reply_too_large_within_the_deadline(self):
+        repo = self.staged_repo()
+        started = time.monotonic()
+        self.assert_failure(repo, "reply-too-large", "--no-cache", timeout=60,
+                            env={"FAKE_CLAUDE_MODE": "huge", "FAKE_CLAUDE_SIZE": str(100 * 1000 * 1000)})
+        self.assertLess(time.monotonic() - started, 40)
+
+    def test_a_one_megabyte_error_line_is_quoted_in_at_most_300_bytes(self):
+        repo = self.staged_repo()
+        message = self.assert_failure(repo, "backend-failed", "--no-cache", env={"FAKE_CLAUDE_MODE": "long-error"})
+        self.assertIn("API Error: éé", message)
+        self.assertTrue(message.endswith("…"), message[-40:])
+        self.assertLess(len(message.encode()), 600)
+
+    def test_a_relative_claude_path_is_a_config_error_not_claude_not_found(self):
+        repo = self.staged_repo()
+        (repo / "bin").mkdir()
+        (repo / "bin" / "claude").symlink_to(FAKE_CLAUDE)
+        for value in ("bin/claude", "./bin/claude"):
+            with self.subTest(value=value):
+                message = self.assert_failure(repo, "config", env={"CMTGEN_CLAUDE": value})
+                self.assertIn(f"CMTGEN_CLAUDE={value} is a relative path", message)
+        self.git(repo, "config", "cmtgen.claude", "bin/claude")
+        message = self.assert_failure(repo, "config", env={"CMTGEN_CLAUDE": None})
+        self.assertIn("cmtgen.claude (local config)=bin/claude is a relative path", message)
+        self.assertEqual(self.print_calls(), [])
+
+    def test_a_bare_claude_name_is_still_looked_up_on_path(self):
+        repo = self.staged_repo()
+        bin_dir = self.root / "other-bin"
+        bin_dir.mkdir()
+        (bin_dir / "claude-beta").symlink_to(FAKE_CLAUDE)
+        result = self.preview(repo, env={"CMTGEN_CLAUDE": "claude-beta",
+                                         "PATH": f"{bin_dir}:{self.env['PATH']}"})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(self.only_call()["argv0"], str(bin_dir / "claude-beta"))
+
     def test_an_empty_result_is_an_empty_reply(self):
         repo = self.staged_repo()
         self.assert_failure(repo, "empty-reply", env={"FAKE_CLAUDE_MODE": "empty"})
@@ -927,6 +980,41 @@ class CommandBackend(BackendScenario):
         self.assertLess(time.monotonic() - started, 2 * (2 + 2 + 2.5))
         self.assertIn("cmtgen.timeout", message)
 
+    def test_an_answer_beyond_the_8_mib_cap_is_reply_too_large_and_never_the_message(self):
+        repo = self.staged_repo()
+        script = self.script("import sys\nsys.stdin.read()\n"
+                             "sys.stdout.write('Fix the widget parser\\n\\n' + 'x' * (9 * 1024 * 1024))\n")
+        self.use_command(repo, sys.executable, script)
+        message = self.assert_failure(repo, "reply-too-large")
+        self.assertIn("more than 8 MiB", message)
+
+    def test_a_relative_program_path_is_a_config_error(self):
+        repo = self.staged_repo()
+        script = self.script("#!/bin/sh\ncat >/dev/null\necho 'Fix the widget parser'\n", directory="repo/tools")
+        script.chmod(0o755)
+        for program in ("tools/backend.py", "./tools/backend.py"):
+            with self.subTest(program=program):
+                self.use_command(repo, program)
+                message = self.assert_failure(repo, "config")
+                self.assertIn(f"cmtgen.command (local config)={program} is a relative path", message)
+
+    def test_a_megabyte_of_stderr_is_quoted_in_at_most_300_bytes(self):
+        repo = self.staged_repo()
+        script = self.script("import sys\nsys.stdin.read()\nsys.stderr.write('e' * (1 << 20))\nsys.exit(3)\n")
+        self.use_command(repo, sys.executable, script)
+        message = self.assert_failure(repo, "backend-failed")
+        self.assertIn("exited with status 3: eee", message)
+        self.assertLess(len(message.encode()), 600)
+
+    def test_a_program_under_home_is_found(self):
+        repo = self.staged_repo()
+        script = self.script("#!/bin/sh\ncat >/dev/null\necho 'Fix the widget parser'\n", directory="home/bin")
+        script.chmod(0o755)
+        self.use_command(repo, "~/bin/backend.py")
+        result = self.preview(repo)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, "Fix the widget parser\n")
+
     def test_cmtgen_command_from_the_environment_wins_over_git_config(self):
         repo = self.staged_repo()
         capture = self.root / "stdin.txt"
@@ -935,6 +1023,54 @@ class CommandBackend(BackendScenario):
         result = self.preview(repo, env={"CMTGEN_COMMAND": command})
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertTrue(capture.exists())
+
+
+# =====================================================================================
+# Hostile output through the installed hook: the commit goes on
+# =====================================================================================
+
+
+class HostileOutputInTheHook(HookScenario):
+    """`git commit` with the installed hook and a hostile claude: exit 0, the message file
+    as git wrote it plus cmtgen's note, the user's typed message committed."""
+
+    PLEASE = "Please enter the commit message"
+
+    def check_commit_survives(self, name, failure, env, prepare=None):
+        repo = self.hooked_repo(name)
+        if prepare:
+            prepare(repo)
+        self.stage(repo, {f"{name}.txt": "content\n"})
+        editor, seen = self.editor_writing("Typed by the user", f"saw-{name}")
+        result = self.git(repo, "commit", env=dict(env, GIT_EDITOR=editor), check=False)
+        self.assertEqual(result.returncode, 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}")
+        self.assertEqual(self.message(repo), "Typed by the user")
+        lines = self.cmtgen_lines(result.stderr)
+        self.assertEqual(len(lines), 1, result.stderr)
+        self.assertTrue(lines[0].startswith(f"cmtgen: {failure}: "), lines[0])
+        shown = seen.read_text()
+        self.assertIn(f"# cmtgen could not write a message ({failure}):", shown)
+        self.assertIn(self.PLEASE, shown, "git's own message file lost its instructions")
+        self.assertLess(len(shown), 4096, "the note carries the hostile output")
+
+    def test_deeply_nested_json_leaves_the_commit_and_its_message_file_intact(self):
+        for mode in ("deep-array", "deep-object", "deep-max-turns"):
+            with self.subTest(mode=mode):
+                self.check_commit_survives(mode, "malformed-reply", {"FAKE_CLAUDE_MODE": mode})
+
+    def test_a_one_megabyte_error_line_makes_a_short_note(self):
+        self.check_commit_survives("long-error", "backend-failed", {"FAKE_CLAUDE_MODE": "long-error"})
+
+    def test_an_answer_beyond_the_cap_is_never_committed(self):
+        self.check_commit_survives("huge", "reply-too-large", {"FAKE_CLAUDE_MODE": "huge"})
+
+    def test_a_relative_claude_path_is_a_config_note(self):
+        def add_claude(repo):
+            (repo / "bin").mkdir()
+            (repo / "bin" / "claude").symlink_to(FAKE_CLAUDE)
+
+        self.check_commit_survives("relative", "config", {"CMTGEN_CLAUDE": "bin/claude"}, add_claude)
+        self.assertEqual(self.model_calls(), [])
 
 
 # =====================================================================================

@@ -540,6 +540,77 @@ class Backends(DoctorScenario):
 
 
 # =====================================================================================
+# Every claude run is hermetic; program paths mean one file
+# =====================================================================================
+
+
+class HermeticRuns(DoctorScenario):
+
+    def test_a_repositorys_claude_settings_do_not_decide_the_auth_check(self):
+        repo = self.hooked_repo()
+        self.write_settings({"apiKeyHelper": "echo sk-planted-by-the-repository"}, repo / ".claude")
+        lines = self.doctor(repo, env={"ANTHROPIC_API_KEY": None}, expect=1)
+        self.assertIn("[✗] `claude auth status`: not logged in (none)", lines)
+        self.none_starting(lines, "[✓] `claude auth status`")
+
+    def test_every_claude_run_is_outside_the_repository_with_the_hermetic_environment(self):
+        repo = self.hooked_repo()
+        git_env = {"GIT_DIR": str(repo / ".git"), "GIT_WORK_TREE": str(repo),
+                   "GIT_INDEX_FILE": str(repo / ".git" / "index")}
+        self.doctor(repo, "--live", env=git_env, expect=0)
+        calls = self.claude_calls()
+        self.assertEqual(sorted(c["kind"] for c in calls), ["auth-status", "print", "version"])
+        for call in calls:
+            with self.subTest(kind=call["kind"]):
+                self.assertTrue(call["cwd_empty"], call["cwd"])
+                self.assertNotIn(str(repo.resolve()), str(Path(call["cwd"]).resolve()))
+                self.assertFalse(Path(call["cwd"]).exists(), "the scratch directory was left behind")
+                for name in git_env:
+                    self.assertNotIn(name, call["env"])
+                self.assertEqual(call["env"].get("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"), "1")
+        self.assertEqual(self.calls_of("auth-status")[0]["argv"], ["--setting-sources=", "auth", "status"])
+
+    def test_setting_sources_user_is_what_the_auth_check_reads(self):
+        repo = self.hooked_repo()
+        self.git(repo, "config", "cmtgen.settingSources", "user")
+        self.write_settings({"apiKeyHelper": "echo sk-helper"})
+        lines = self.doctor(repo, env={"ANTHROPIC_API_KEY": None})
+        self.assertIn("[✓] `claude auth status`: logged in (api_key_helper from apiKeyHelper)", lines)
+        self.assertEqual(self.calls_of("auth-status")[0]["argv"], ["--setting-sources=user", "auth", "status"])
+
+    def test_a_relative_claude_path_is_a_config_failure_like_in_the_hook(self):
+        repo = self.hooked_repo()
+        (repo / "bin").mkdir()
+        (repo / "bin" / "claude").symlink_to(FAKE_CLAUDE)
+        for value in ("bin/claude", "./bin/claude"):
+            with self.subTest(value=value):
+                lines = self.doctor(repo, env={"CMTGEN_CLAUDE": value}, expect=1)
+                self.one(lines, f"[✗] config: CMTGEN_CLAUDE={value} is a relative path")
+                self.none_starting(lines, "[✓] claude ")
+        self.assertEqual(self.claude_calls(), [])
+
+    def test_install_reports_a_relative_claude_path_in_its_verdict(self):
+        repo = self.make_repo()
+        (repo / "bin").mkdir()
+        (repo / "bin" / "claude").symlink_to(FAKE_CLAUDE)
+        result = self.cmtgen(repo, "install", env={"CMTGEN_CLAUDE": "bin/claude"})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("CMTGEN_CLAUDE=bin/claude is a relative path", result.stdout.splitlines()[-1])
+
+    def test_a_relative_command_path_is_a_config_failure(self):
+        repo = self.hooked_repo()
+        tool = repo / "tools" / "gen"
+        tool.parent.mkdir()
+        tool.write_text("#!/bin/sh\necho 'Fix it'\n")
+        tool.chmod(0o755)
+        self.git(repo, "config", "cmtgen.backend", "command")
+        self.git(repo, "config", "cmtgen.command", "tools/gen --fast")
+        lines = self.doctor(repo, expect=1)
+        self.one(lines, "[✗] config: cmtgen.command (local config)=tools/gen is a relative path")
+        self.none_starting(lines, "[✓] backend command")
+
+
+# =====================================================================================
 # Secrets
 # =====================================================================================
 

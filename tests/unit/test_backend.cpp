@@ -11,8 +11,11 @@
 
 #include <catch2/catch.hpp>
 #include <fmt/core.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -696,6 +699,187 @@ TEST_CASE("an unrecognized API error is backend-failed quoting its first line", 
   CHECK(generation.failure == Failure::backend_failed);
   CHECK(has(generation.diagnosis, "Something new happened"));
   CHECK_FALSE(has(generation.diagnosis, "second line"));
+}
+
+// ---- hostile output ----------------------------------------------------------------------
+
+namespace {
+
+std::string
+nested(std::size_t depth, char open = '[')
+{
+  const char close = open == '[' ? ']' : '}';
+  std::string text;
+  for (std::size_t i = 0; i < depth; ++i) {
+    text += open == '[' ? "[" : R"({"a":)";
+  }
+  text += open == '[' ? "" : "null";
+  text.append(depth, close);
+  return text;
+}
+
+std::string
+error_with_errors(std::string_view errors, std::string_view subtype = "success")
+{
+  return fmt::format(R"({{"type":"result","subtype":"{}","is_error":true,"errors":{}}})", subtype, errors);
+}
+
+} // namespace
+
+TEST_CASE("JSON from outside nesting deeper than 64 levels is refused before parsing", "[backend]")
+{
+  using cmtgen::backend::JsonRead;
+  using cmtgen::backend::k_max_json_depth;
+  using cmtgen::backend::read_json;
+  nlohmann::json value;
+  CHECK(read_json(nested(k_max_json_depth), value) == JsonRead::ok);
+  CHECK(read_json(nested(k_max_json_depth + 1), value) == JsonRead::too_deep);
+  CHECK(read_json(nested(k_max_json_depth, '{'), value) == JsonRead::ok);
+  CHECK(read_json(nested(k_max_json_depth + 1, '{'), value) == JsonRead::too_deep);
+  CHECK(read_json(nested(100000), value) == JsonRead::too_deep);
+  CHECK(read_json(std::string(200000, '{'), value) == JsonRead::too_deep);
+  // Brackets in strings, escaped quotes included, are text.
+  const std::string in_string = fmt::format(R"({{"result":"{}\"{}"}})", std::string(1000, '['), std::string(1000, '{'));
+  REQUIRE(read_json(in_string, value) == JsonRead::ok);
+  CHECK(value["result"].get<std::string>().size() == 2001);
+  CHECK(read_json("{not json", value) == JsonRead::invalid);
+  // Deep but closed again: only the depth at one point counts.
+  std::string wide;
+  for (int i = 0; i < 1000; ++i) {
+    wide += nested(10) + ",";
+  }
+  CHECK(read_json("[" + wide + "1]", value) == JsonRead::ok);
+}
+
+TEST_CASE("claude's error result nesting 100,000 levels deep is malformed-reply, not a crash", "[backend]")
+{
+  for (const auto& errors : {"[" + nested(100000) + "]", "[" + nested(100000, '{') + "]", nested(100000)}) {
+    for (const char* subtype : {"success", "error_during_execution", "error_max_turns"}) {
+      INFO(subtype);
+      const auto generation = judge(exited(1, error_with_errors(errors, subtype)), login_plan());
+      CHECK_FALSE(generation.ok);
+      CHECK(generation.failure == Failure::malformed_reply);
+      CHECK(has(generation.diagnosis, "deeper than 64 levels"));
+      CHECK(generation.raw.size() <= cmtgen::backend::k_max_quoted_bytes + 3);
+    }
+  }
+  // Exit 0 and a success subtype do not make a deep document acceptable.
+  const std::string success =
+    fmt::format(R"({{"type":"result","subtype":"success","is_error":false,"result":"Fix it","x":{}}})", nested(65));
+  CHECK(judge(exited(0, success), login_plan()).failure == Failure::malformed_reply);
+  // A reasonably nested errors list is still classified by its words.
+  CHECK(judge(exited(1, error_with_errors(R"([["API Error: 529 Overloaded"]])")), login_plan()).failure ==
+        Failure::overloaded);
+}
+
+TEST_CASE("stdout cut at the capture cap is reply-too-large even when the cut text looks complete", "[backend]")
+{
+  const std::string out = R"({"type":"result","subtype":"success","is_error":false,"result":"Fix the parser"})";
+  util::RunResult run = exited(0, out);
+  run.out_truncated = true;
+  const auto generation = judge(run, login_plan());
+  CHECK_FALSE(generation.ok);
+  CHECK(generation.failure == Failure::reply_too_large);
+  CHECK(generation.messages.empty());
+  CHECK(has(generation.diagnosis, "more than"));
+
+  run.exit_code = 1;
+  CHECK(judge(run, login_plan()).failure == Failure::reply_too_large);
+  // A cut stderr is harmless: only its first line is ever quoted.
+  util::RunResult noisy = exited(0, out);
+  noisy.err_truncated = true;
+  CHECK(judge(noisy, login_plan()).ok);
+  CHECK(cmtgen::failure_name(Failure::reply_too_large) == "reply-too-large");
+}
+
+TEST_CASE("a one-megabyte error line is quoted in at most 300 bytes, cut on a character boundary", "[backend]")
+{
+  std::string line = "API Error: ";
+  for (int i = 0; i < 500000; ++i) {
+    line += "é";
+  }
+  const auto generation = judge(exited(1, api_error(line, "")), login_plan());
+  CHECK(generation.failure == Failure::backend_failed);
+  CHECK(generation.diagnosis.size() < 400);
+  CHECK(generation.raw.size() <= cmtgen::backend::k_max_quoted_bytes + 3);
+  const std::string quoted = cmtgen::backend::quoted_line(line);
+  CHECK(quoted.ends_with("…"));
+  CHECK(quoted.size() <= cmtgen::backend::k_max_quoted_bytes + 3);
+  CHECK(quoted.size() % 2 == 0); // "API Error: " is 11 bytes, each é 2, "…" 3: whole characters only
+  CHECK(cmtgen::backend::quoted_line("  short\nsecond") == "short");
+}
+
+TEST_CASE("a relative cmtgen.claude with a slash is refused as a config error; a bare name uses PATH", "[backend]")
+{
+  using cmtgen::backend::is_relative_program_path;
+  CHECK(is_relative_program_path("bin/claude"));
+  CHECK(is_relative_program_path("./claude"));
+  CHECK(is_relative_program_path("../tools/claude"));
+  CHECK_FALSE(is_relative_program_path("claude-beta"));
+  CHECK_FALSE(is_relative_program_path("/opt/claude"));
+  CHECK_FALSE(is_relative_program_path("~/bin/claude"));
+
+  Config config;
+  config.claude = "bin/claude";
+  config.origins.emplace_back("cmtgen.claude", "environment CMTGEN_CLAUDE");
+  const auto location = cmtgen::backend::locate_claude(config, environment({}));
+  CHECK_FALSE(location.path);
+  CHECK(has(location.refused, "CMTGEN_CLAUDE=bin/claude is a relative path"));
+  CHECK(has(location.refused, "absolute path"));
+
+  config.origins = {{"cmtgen.claude", "global config"}};
+  config.claude = "./claude";
+  CHECK(has(cmtgen::backend::locate_claude(config, environment({})).refused,
+            "cmtgen.claude (global config)=./claude is a relative path"));
+}
+
+TEST_CASE("claude found through a relative PATH entry is returned as an absolute path", "[backend]")
+{
+  namespace fs = std::filesystem;
+  util::TemporaryDirectory dir("cmtgen-test-");
+  const fs::path bin = dir.path() / "bin";
+  fs::create_directory(bin);
+  std::ofstream(bin / "claude") << "#!/bin/sh\n";
+  fs::permissions(bin / "claude", fs::perms::owner_all);
+  const fs::path before = fs::current_path();
+  fs::current_path(dir.path());
+  Config config;
+  const auto found = cmtgen::backend::locate_claude(config, environment({{"PATH", "bin"}}));
+  config.claude = "claude";
+  const auto named = cmtgen::backend::locate_claude(config, environment({{"PATH", "bin"}}));
+  fs::current_path(before);
+  REQUIRE(found.path);
+  CHECK(found.path->is_absolute());
+  CHECK(fs::equivalent(*found.path, bin / "claude"));
+  REQUIRE(named.path);
+  CHECK(named.path->is_absolute());
+}
+
+TEST_CASE("every claude run is hermetic: scratch cwd, claude's environment, auth status with setting sources",
+          "[backend]")
+{
+  Config config;
+  config.setting_sources = "user";
+  CHECK(cmtgen::backend::auth_status_arguments(config) ==
+        std::vector<std::string>{"--setting-sources=user", "auth", "status"});
+  CHECK(cmtgen::backend::auth_status_arguments(Config()) ==
+        std::vector<std::string>{"--setting-sources=", "auth", "status"});
+
+  util::Environment env = environment({{"GIT_DIR", "/repo/.git"}, {"GIT_WORK_TREE", "/repo"}});
+  const auto plan = plan_credentials(Auth::automatic, env, true);
+  const cmtgen::backend::ClaudeScratch scratch;
+  const auto request = cmtgen::backend::claude_request("/opt/claude", {"--version"}, plan, config, scratch);
+  CHECK(request.argv == std::vector<std::string>{"/opt/claude", "--version"});
+  CHECK(request.cwd == scratch.cwd());
+  CHECK(std::filesystem::is_empty(scratch.cwd()));
+  REQUIRE(request.env);
+  CHECK_FALSE(request.env->get("GIT_DIR"));
+  CHECK_FALSE(request.env->get("GIT_WORK_TREE"));
+  CHECK(request.env->get("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC") == "1");
+  // Files the run needs go beside the cwd, which stays empty.
+  const auto file = scratch.write("system-prompt.txt", "text");
+  CHECK(file.parent_path() == scratch.cwd().parent_path());
+  CHECK(std::filesystem::is_empty(scratch.cwd()));
 }
 
 // ---- offline ------------------------------------------------------------------------------
