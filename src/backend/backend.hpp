@@ -61,6 +61,11 @@ public:
 // environment.
 std::unique_ptr<Backend> make_backend(const Config& config, util::Runner& runner, const util::Environment& env);
 
+// One line saying whether a commit would get a message with `config`: which backend, which
+// claude and which credential will be used, or what is missing (install ends with it;
+// doctor checks the same in detail). Runs nothing.
+std::string readiness(const Config& config, const util::Environment& env);
+
 // The offline draft, for cmtgen.fallback=offline.
 std::unique_ptr<Backend> make_offline_backend();
 

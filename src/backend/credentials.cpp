@@ -48,48 +48,101 @@ describe_used(CredentialPlan& plan, const util::Environment& env, bool stored_lo
   }
 }
 
+fs::path
+config_dir(const util::Environment& env)
+{
+  if (const auto dir = env.get("CLAUDE_CONFIG_DIR"); dir && !dir->empty()) {
+    return *dir;
+  }
+  return fs::path(env.get("HOME").value_or("")) / ".claude";
+}
+
 } // namespace
 
 fs::path
 credentials_file(const util::Environment& env)
 {
-  if (const auto dir = env.get("CLAUDE_CONFIG_DIR"); dir && !dir->empty()) {
-    return fs::path(*dir) / ".credentials.json";
+  return config_dir(env) / ".credentials.json";
+}
+
+namespace {
+
+std::optional<nlohmann::json>
+read_object(const fs::path& path)
+{
+  std::optional<std::string> text;
+  try {
+    text = util::read_file(path, 1024 * 1024);
+  } catch (const std::exception&) {
+    return std::nullopt;
   }
-  return fs::path(env.get("HOME").value_or("")) / ".claude" / ".credentials.json";
+  nlohmann::json json;
+  if (!text || read_json(*text, json) != JsonRead::ok || !json.is_object()) {
+    return std::nullopt;
+  }
+  return json;
+}
+
+void
+read_login(const nlohmann::json& credentials, ClaudeSetup& setup)
+{
+  const auto oauth = credentials.find("claudeAiOauth");
+  if (oauth == credentials.end() || !oauth->is_object()) {
+    return;
+  }
+  if (const auto expires = oauth->find("expiresAt"); expires != oauth->end() && expires->is_number_integer()) {
+    setup.expires = std::chrono::system_clock::time_point(std::chrono::milliseconds(expires->get<long long>()));
+  }
+  const auto token = oauth->find("accessToken");
+  if (token == oauth->end() || !token->is_string() || token->get<std::string>().empty()) {
+    return;
+  }
+  const auto scopes = oauth->find("scopes");
+  setup.stored_login =
+    scopes != oauth->end() && scopes->is_array() && std::any_of(scopes->begin(), scopes->end(), [](const auto& scope) {
+      return scope.is_string() && scope.template get<std::string>() == "user:inference";
+    });
+}
+
+void
+read_settings(const nlohmann::json& settings, ClaudeSetup& setup)
+{
+  if (settings.contains("apiKeyHelper")) {
+    setup.ignored_settings.emplace_back("apiKeyHelper");
+  }
+  if (const auto env = settings.find("env"); env != settings.end() && env->is_object()) {
+    for (const char* key : {"ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY", "ANTHROPIC_MODEL",
+                            "CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_VERTEX"}) {
+      if (env->contains(key)) {
+        setup.ignored_settings.push_back(fmt::format("env.{}", key));
+      }
+    }
+  }
+}
+
+} // namespace
+
+ClaudeSetup
+inspect_setup(const util::Environment& env)
+{
+  ClaudeSetup setup;
+  setup.config_dir = config_dir(env);
+  setup.credentials_file = credentials_file(env);
+  std::error_code ec;
+  setup.credentials_present = fs::exists(setup.credentials_file, ec);
+  if (const auto credentials = setup.credentials_present ? read_object(setup.credentials_file) : std::nullopt) {
+    read_login(*credentials, setup);
+  }
+  if (const auto settings = read_object(setup.config_dir / "settings.json")) {
+    read_settings(*settings, setup);
+  }
+  return setup;
 }
 
 bool
 stored_login_exists(const util::Environment& env)
 {
-  std::optional<std::string> text;
-  try {
-    text = util::read_file(credentials_file(env), 1024 * 1024);
-  } catch (const std::exception&) {
-    return false;
-  }
-  if (!text) {
-    return false;
-  }
-  nlohmann::json json;
-  if (read_json(*text, json) != JsonRead::ok || !json.is_object()) {
-    return false;
-  }
-  const auto oauth = json.find("claudeAiOauth");
-  if (oauth == json.end() || !oauth->is_object()) {
-    return false;
-  }
-  const auto token = oauth->find("accessToken");
-  if (token == oauth->end() || !token->is_string() || token->get<std::string>().empty()) {
-    return false;
-  }
-  const auto scopes = oauth->find("scopes");
-  if (scopes == oauth->end() || !scopes->is_array()) {
-    return false;
-  }
-  return std::any_of(scopes->begin(), scopes->end(), [](const auto& scope) {
-    return scope.is_string() && scope.template get<std::string>() == "user:inference";
-  });
+  return inspect_setup(env).stored_login;
 }
 
 CredentialPlan

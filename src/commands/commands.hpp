@@ -31,8 +31,4 @@ int run_install(const Context& context, bool force);
 int run_uninstall(const Context& context);
 int run_doctor(const Context& context, bool live);
 
-// One line for the end of `install`: which claude and which credential will be used, or
-// what is missing.
-std::string doctor_verdict(const Context& context, const Config& config);
-
 } // namespace cmtgen::commands

@@ -45,24 +45,6 @@ private:
   bool m_blocking = false;
 };
 
-std::optional<json>
-read_json(const fs::path& path)
-{
-  try {
-    const auto text = util::read_file(path, 1024 * 1024);
-    if (!text) {
-      return std::nullopt;
-    }
-    json value;
-    if (backend::read_json(*text, value) != backend::JsonRead::ok) {
-      return std::nullopt;
-    }
-    return std::optional<json>(std::move(value));
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
 // The same hermetic run as the hook's model call: a repository's .claude/settings.json must
 // not decide what doctor reports.
 util::RunResult
@@ -150,44 +132,23 @@ check_hook(const Context& context, Report& report)
 }
 
 void
-check_settings(const Config& config, const util::Environment& env, Report& report)
+check_settings(const Config& config, const backend::ClaudeSetup& setup, Report& report)
 {
-  if (util::contains(config.setting_sources, "user")) {
+  if (util::contains(config.setting_sources, "user") || setup.ignored_settings.empty()) {
     return;
   }
-  fs::path dir = env.get("CLAUDE_CONFIG_DIR").value_or("");
-  if (dir.empty()) {
-    dir = fs::path(env.get("HOME").value_or("")) / ".claude";
-  }
-  const auto settings = read_json(dir / "settings.json");
-  if (!settings || !settings->is_object()) {
-    return;
-  }
-  std::vector<std::string> ignored;
-  if (settings->contains("apiKeyHelper")) {
-    ignored.emplace_back("apiKeyHelper");
-  }
-  if (const auto it = settings->find("env"); it != settings->end() && it->is_object()) {
-    for (const char* key : {"ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY", "ANTHROPIC_MODEL",
-                            "CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_VERTEX"}) {
-      if (it->contains(key)) {
-        ignored.push_back(fmt::format("env.{}", key));
-      }
-    }
-  }
-  if (!ignored.empty()) {
-    report.line(Mark::warn, fmt::format("your claude user settings set {}, which cmtgen's hermetic run ignores: "
-                                        "`git config --global cmtgen.settingSources user` uses them",
-                                        util::join(ignored, ", ")));
-  }
+  report.line(Mark::warn, fmt::format("your claude user settings set {}, which cmtgen's hermetic run ignores: "
+                                      "`git config --global cmtgen.settingSources user` uses them",
+                                      util::join(setup.ignored_settings, ", ")));
 }
 
 void
 check_credentials(const Context& context, const Config& config, const fs::path& claude, Report& report)
 {
   const util::Environment& env = context.env;
-  const fs::path file = backend::credentials_file(env);
-  const bool stored = backend::stored_login_exists(env);
+  const backend::ClaudeSetup setup = backend::inspect_setup(env);
+  const fs::path& file = setup.credentials_file;
+  const bool stored = setup.stored_login;
   if (const auto dir = env.get("CLAUDE_CONFIG_DIR")) {
     report.line(Mark::info, fmt::format("CLAUDE_CONFIG_DIR={}", *dir));
   }
@@ -198,22 +159,13 @@ check_credentials(const Context& context, const Config& config, const fs::path& 
     }
   }
   if (stored) {
-    std::string expiry;
-    if (const auto credentials = read_json(file)) {
-      const auto oauth = credentials->find("claudeAiOauth");
-      if (oauth != credentials->end() && oauth->is_object() && oauth->contains("expiresAt") &&
-          (*oauth)["expiresAt"].is_number()) {
-        const auto expires = std::chrono::milliseconds((*oauth)["expiresAt"].get<long long>());
-        const auto now =
-          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
-        if (expires < now) {
-          expiry =
-            "; its access token has expired (claude refreshes it on use; if requests fail, run `claude` then /login)";
-        }
-      }
-    }
-    report.line(expiry.empty() ? Mark::ok : Mark::warn, fmt::format("stored login: {}{}", file.string(), expiry));
-  } else if (fs::exists(file)) {
+    const bool expired = setup.expires && *setup.expires < std::chrono::system_clock::now();
+    report.line(expired ? Mark::warn : Mark::ok,
+                fmt::format("stored login: {}{}", file.string(),
+                            expired ? "; its access token has expired (claude refreshes it on use; if requests fail, "
+                                      "run `claude` then /login)"
+                                    : ""));
+  } else if (setup.credentials_present) {
     report.line(Mark::warn,
                 fmt::format("{} holds no usable login (no access token with the user:inference scope)", file.string()));
   }
@@ -301,30 +253,6 @@ check_live(const Context& context, Session& session, Report& report)
 
 } // namespace
 
-std::string
-doctor_verdict(const Context& context, const Config& config)
-{
-  if (!config.enabled) {
-    return "cmtgen is disabled here (cmtgen.enabled=false or CMTGEN_SKIP)";
-  }
-  if (config.backend != BackendKind::claude) {
-    return fmt::format("backend {} will write the messages", backend_name(config.backend));
-  }
-  const auto location = backend::locate_claude(config, context.env);
-  if (!location.refused.empty()) {
-    return location.refused;
-  }
-  if (!location.path) {
-    return backend::not_found_diagnosis(location);
-  }
-  const auto plan = credential_plan(context, config);
-  if (plan.error) {
-    return *plan.error;
-  }
-  return fmt::format("claude found at {}; {} will be used{}", location.path->string(), plan.used,
-                     plan.ignored.empty() ? "" : fmt::format(" ({} ignored)", plan.ignored));
-}
-
 int
 run_doctor(const Context& context, bool live)
 {
@@ -376,7 +304,7 @@ run_doctor(const Context& context, bool live)
       if (version.succeeded()) {
         report.line(Mark::ok, fmt::format("claude {} at {}", util::trim(version.out), location.path->string()));
         check_credentials(context, config, *location.path, report);
-        check_settings(config, context.env, report);
+        check_settings(config, backend::inspect_setup(context.env), report);
       } else {
         report.line(Mark::fail, fmt::format("{} does not run: {}", location.path->string(),
                                             version.error.empty() ? backend::quoted_line(version.err) : version.error));

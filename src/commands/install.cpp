@@ -1,5 +1,6 @@
 // `cmtgen install` / `cmtgen uninstall`: put the hook where git will look for it, keep what
 // was there, and take back exactly what was added.
+#include "backend/backend.hpp"
 #include "commands/commands.hpp"
 #include "error.hpp"
 #include "hooks.hpp"
@@ -107,7 +108,7 @@ install_husky(const Context& context, const hooks::Location& location, const fs:
     fmt::print("added cmtgen to {} (husky runs it through core.hooksPath=.husky/_); commit that file to share it\n",
                location.husky_file.string());
   }
-  fmt::print("{}\n", doctor_verdict(context, load_config(context)));
+  fmt::print("{}\n", backend::readiness(load_config(context), context.env));
   return 0;
 }
 
@@ -216,7 +217,7 @@ run_install(const Context& context, bool force)
     std::error_code ec;
     if (before.executable && fs::equivalent(before.binary, binary, ec)) {
       fmt::print("already installed: {} (edited by hand; left as is)\n", location.file.string());
-      fmt::print("{}\n", doctor_verdict(context, load_config(context)));
+      fmt::print("{}\n", backend::readiness(load_config(context), context.env));
       return 0;
     }
     throw Error(Failure::install,
@@ -280,7 +281,7 @@ run_install(const Context& context, bool force)
     fmt::print("note: {} is the {} core.hooksPath: every repository that uses it now runs cmtgen\n",
                location.dir.string(), location.hooks_path_scope);
   }
-  fmt::print("{}\n", doctor_verdict(context, load_config(context)));
+  fmt::print("{}\n", backend::readiness(load_config(context), context.env));
   return 0;
 }
 
