@@ -282,17 +282,28 @@ private:
     return 0;
   }
 
+  // With `git commit -v` the file holds the whole staged diff below the scissors line:
+  // only the part above it is read, and the rest is kept on disk as it is.
   std::string read_message_file()
   {
     const fs::path path = m_context.cwd / m_args.message_file;
-    auto content = util::read_file(path);
-    if (!content) {
+    const auto is_scissors = [](std::string_view line) {
+      return line.size() > 1 && line.substr(1).starts_with(" -----") && util::contains(line, " >8 ");
+    };
+    auto head = util::read_file_head(path, 1024 * 1024, 64 * 1024 * 1024, is_scissors);
+    if (!head) {
       throw Error(Failure::git, fmt::format("the message file {} does not exist", path.string()));
     }
-    return *content;
+    m_keep_from = head->rest();
+    return std::move(head->text);
   }
 
-  void write(const std::string& content) { util::write_file_atomic(m_context.cwd / m_args.message_file, content); }
+  // In place, as git and editors write it: a symbolic link stays one, and a writable file
+  // in a read-only directory can be written.
+  void write(const std::string& content)
+  {
+    util::write_file_in_place(m_context.cwd / m_args.message_file, content, m_keep_from);
+  }
 
   void log(std::string_view outcome, std::string_view failure, std::string_view detail)
   {
@@ -316,6 +327,7 @@ private:
   Session m_session;
   fs::path m_state;
   std::optional<std::string> m_content;
+  std::optional<std::uint64_t> m_keep_from; // where the bytes below the scissors line begin
   message::FileLayout m_layout;
   bool m_comments = false;
 };
