@@ -6,6 +6,7 @@
 #include "error.hpp"
 #include "message.hpp"
 #include "runlog.hpp"
+#include "util/deadline.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
@@ -26,6 +27,9 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Beyond cmtgen.timeout: the model call itself ends at the timeout (plus the runner's grace).
+constexpr std::chrono::seconds k_deadline_margin{10};
 
 // Sources for which git already has the message: -m/-F, merges, `merge --squash`, and
 // -c/-C/--amend. Rebase picks, cherry-picks and reverts arrive as one of these too.
@@ -119,6 +123,9 @@ public:
 
   int run()
   {
+    // The whole hook, not only the model call, ends on a deadline: the configured timeout is
+    // not known before the config is read, so the default one holds until then.
+    util::deadline::Scope deadline(Config{}.timeout + k_deadline_margin, deadline_line(Config{}.timeout), 0);
     if (has_message_already(m_args.source)) {
       return 0;
     }
@@ -139,6 +146,8 @@ public:
     } catch (const Error& e) {
       return fail(e.failure(), e.what(), std::nullopt);
     }
+    util::deadline::arm(m_session.config.timeout + k_deadline_margin, deadline_line(m_session.config.timeout),
+                        m_session.config.on_error == OnError::abort ? 1 : 0);
     m_state = state_directory(*m_session.repo);
     util::log::to_file(m_state / "debug.log");
     CMTGEN_LOG("hook: file={} source={} commit={} editor={}", m_args.message_file, m_args.source, m_args.commit,
@@ -299,10 +308,19 @@ private:
   }
 
   // In place, as git and editors write it: a symbolic link stays one, and a writable file
-  // in a read-only directory can be written.
+  // in a read-only directory can be written. The deadline waits for the write to end.
   void write(const std::string& content)
   {
+    const util::deadline::Hold hold;
     util::write_file_in_place(m_context.cwd / m_args.message_file, content, m_keep_from);
+    util::deadline::disarm();
+  }
+
+  static std::string deadline_line(std::chrono::seconds timeout)
+  {
+    return fmt::format("cmtgen: {}: the hook did not end within {} s (cmtgen.timeout + {} s); the message file "
+                       "is as git wrote it",
+                       failure_name(Failure::timed_out), timeout.count(), k_deadline_margin.count());
   }
 
   void log(std::string_view outcome, std::string_view failure, std::string_view detail)
