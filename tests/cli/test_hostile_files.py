@@ -225,8 +225,10 @@ class MessageFileWrittenInPlace(Bounded):
 class SignalsDuringTheModelCall(Bounded):
     """A signal that ends cmtgen ends the model's process group and the temporary directory."""
 
-    def signal_during_the_model_call(self, sig, returncode=None):
+    def signal_during_the_model_call(self, sig, returncode=None, config=None):
         repo = self.hooked_repo()
+        for key, value in (config or {}).items():
+            self.git(repo, "config", key, value)
         self.stage(repo, {"a.txt": "a\n"})
         (repo / ".git" / "COMMIT_EDITMSG").write_text("")
         env = dict(self.env, GIT_EDITOR=":", FAKE_CLAUDE_MODE="hang")
@@ -272,6 +274,10 @@ class SignalsDuringTheModelCall(Bounded):
         err = self.signal_during_the_model_call(signal.SIGALRM, returncode=0)
         self.assertEqual([line for line in err.splitlines() if line.startswith("cmtgen: ")],
                          [line for line in err.splitlines() if line.startswith("cmtgen: timed-out: ")])
+        self.assertIn("cmtgen: timed-out: ", err)
+
+    def test_the_whole_hook_deadline_stops_the_commit_when_on_error_is_abort(self):
+        err = self.signal_during_the_model_call(signal.SIGALRM, returncode=1, config={"cmtgen.onError": "abort"})
         self.assertIn("cmtgen: timed-out: ", err)
 
 
