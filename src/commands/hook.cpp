@@ -6,6 +6,7 @@
 #include "error.hpp"
 #include "message.hpp"
 #include "runlog.hpp"
+#include "util/deadline.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
@@ -26,6 +27,9 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Beyond cmtgen.timeout: the model call itself ends at the timeout (plus the runner's grace).
+constexpr std::chrono::seconds k_deadline_margin{10};
 
 // Sources for which git already has the message: -m/-F, merges, `merge --squash`, and
 // -c/-C/--amend. Rebase picks, cherry-picks and reverts arrive as one of these too.
@@ -119,6 +123,9 @@ public:
 
   int run()
   {
+    // The whole hook, not only the model call, ends on a deadline: the configured timeout is
+    // not known before the config is read, so the default one holds until then.
+    util::deadline::Scope deadline(Config{}.timeout + k_deadline_margin, deadline_line(Config{}.timeout), 0);
     if (has_message_already(m_args.source)) {
       return 0;
     }
@@ -148,6 +155,8 @@ public:
     } catch (const std::exception& e) {
       return fail_setup(Failure::internal, e.what());
     }
+    util::deadline::arm(m_session.config.timeout + k_deadline_margin, deadline_line(m_session.config.timeout),
+                        m_session.config.on_error == OnError::abort ? 1 : 0);
     CMTGEN_LOG("hook: file={} source={} commit={} editor={}", m_args.message_file, m_args.source, m_args.commit,
                m_editor);
 
@@ -322,17 +331,37 @@ private:
     return 0;
   }
 
+  // With `git commit -v` the file holds the whole staged diff below the scissors line:
+  // only the part above it is read, and the rest is kept on disk as it is.
   std::string read_message_file()
   {
     const fs::path path = m_context.cwd / m_args.message_file;
-    auto content = util::read_file(path);
-    if (!content) {
+    const auto is_scissors = [](std::string_view line) {
+      return line.size() > 1 && line.substr(1).starts_with(" -----") && util::contains(line, " >8 ");
+    };
+    auto head = util::read_file_head(path, 1024 * 1024, 64 * 1024 * 1024, is_scissors);
+    if (!head) {
       throw Error(Failure::git, fmt::format("the message file {} does not exist", path.string()));
     }
-    return *content;
+    m_keep_from = head->rest();
+    return std::move(head->text);
   }
 
-  void write(const std::string& content) { util::write_file_atomic(m_context.cwd / m_args.message_file, content); }
+  // In place, as git and editors write it: a symbolic link stays one, and a writable file
+  // in a read-only directory can be written. The deadline waits for the write to end.
+  void write(const std::string& content)
+  {
+    const util::deadline::Hold hold;
+    util::write_file_in_place(m_context.cwd / m_args.message_file, content, m_keep_from);
+    util::deadline::disarm();
+  }
+
+  static std::string deadline_line(std::chrono::seconds timeout)
+  {
+    return fmt::format("cmtgen: {}: the hook did not end within {} s (cmtgen.timeout + {} s); the message file "
+                       "is as git wrote it",
+                       failure_name(Failure::timed_out), timeout.count(), k_deadline_margin.count());
+  }
 
   void log(std::string_view outcome, std::string_view failure, std::string_view detail)
   {
@@ -356,6 +385,7 @@ private:
   Session m_session;
   fs::path m_state;
   std::optional<std::string> m_content;
+  std::optional<std::uint64_t> m_keep_from; // where the bytes below the scissors line begin
   message::FileLayout m_layout;
   bool m_comments = false;
 };

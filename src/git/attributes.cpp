@@ -1,6 +1,8 @@
 #include "git/attributes.hpp"
 
+#include "util/file.hpp"
 #include "util/glob.hpp"
+#include "util/log.hpp"
 #include "util/strings.hpp"
 
 namespace cmtgen::git {
@@ -156,6 +158,17 @@ Attributes::lookup(std::string_view path) const
     }
   }
   return result;
+}
+
+std::optional<std::string>
+read_worktree_attributes(const std::filesystem::path& path)
+{
+  try {
+    return util::read_file(path, 4 * 1024 * 1024, util::Symlinks::refuse);
+  } catch (const std::exception& e) {
+    CMTGEN_LOG("attributes not read from the work tree: {}", e.what());
+    return std::nullopt;
+  }
 }
 
 } // namespace cmtgen::git

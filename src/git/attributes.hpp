@@ -1,6 +1,9 @@
 #pragma once
 
+#include <cstdint>
+#include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,5 +64,19 @@ private:
   std::vector<Rule> m_rules; // in increasing precedence
   std::map<std::string, std::vector<Assignment>, std::less<>> m_macros;
 };
+
+// An in-tree .gitattributes read from the work tree as git reads it: never through a
+// symbolic link (git opens it with O_NOFOLLOW) and only when it is a regular file, so that a
+// committed link to /dev/tty or a FIFO cannot block the hook. nullopt when it is absent or
+// refused (git then reads the index's copy).
+std::optional<std::string> read_worktree_attributes(const std::filesystem::path& path);
+
+// Whether an index entry of this mode may hold attributes: git ignores a .gitattributes
+// that is a symbolic link (or a gitlink) in the index too.
+inline bool
+attributes_entry_usable(std::uint32_t mode)
+{
+  return (mode & 0170000U) == 0100000U;
+}
 
 } // namespace cmtgen::git

@@ -200,7 +200,8 @@ private:
     std::vector<std::pair<std::string, git_oid>> found;
     for (const auto& entry : m_index.entries) {
       const std::string_view path = entry.path;
-      if ((path == ".gitattributes" || path.ends_with("/.gitattributes")) && entry.stage == 0) {
+      if ((path == ".gitattributes" || path.ends_with("/.gitattributes")) && entry.stage == 0 &&
+          attributes_entry_usable(entry.mode)) {
         git_oid id;
         std::memcpy(id.id, entry.oid.data(), entry.oid.size());
         found.emplace_back(entry.path, id);
@@ -215,7 +216,7 @@ private:
       const std::string directory = slash == std::string::npos ? "" : path.substr(0, slash);
       std::optional<std::string> content;
       if (!m_workdir.empty()) {
-        content = read(m_workdir / path);
+        content = read_worktree_attributes(m_workdir / path);
       }
       if (!content) {
         git_blob* blob = nullptr;

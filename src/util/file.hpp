@@ -1,27 +1,68 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace util {
 
+// Whether read_file() may follow a symbolic link at the last component of the path.
+enum class Symlinks { follow, refuse };
+
 // The whole file, or nullopt when it does not exist. Throws std::runtime_error (with the
-// path and errno text) on any other failure, or when the file is larger than max_bytes.
-std::optional<std::string> read_file(const std::filesystem::path& path, std::size_t max_bytes = 64 * 1024 * 1024);
+// path) on any other failure: when the path is not a regular file (a FIFO, a terminal, a
+// directory: it is opened without blocking and never read), when it is a symbolic link and
+// `symlinks` is refuse, or when the file is larger than max_bytes.
+std::optional<std::string> read_file(const std::filesystem::path& path,
+                                     std::size_t max_bytes = 64 * 1024 * 1024,
+                                     Symlinks symlinks = Symlinks::follow);
+
+// The start of a file too large to hold whole, and where the rest begins.
+struct FileHead
+{
+  std::string text;       // the whole file, or its bytes up to and including the cut line
+  std::uint64_t size = 0; // the size of the whole file when it was read
+  // Where the bytes not in `text` begin (text.size()), or nullopt when `text` is the file.
+  std::optional<std::uint64_t> rest() const
+  {
+    return text.size() < size ? std::optional<std::uint64_t>(text.size()) : std::nullopt;
+  }
+};
+
+// Reads a regular file as read_file() does, whole when it has at most `whole_limit` bytes.
+// A larger one is read up to and including the first line (without its '\n') for which
+// `is_cut` is true; the rest stays on disk for write_file_in_place() to keep. Throws when no
+// such line ends within `head_limit` bytes of a file larger than that.
+std::optional<FileHead> read_file_head(const std::filesystem::path& path,
+                                       std::size_t whole_limit,
+                                       std::size_t head_limit,
+                                       const std::function<bool(std::string_view)>& is_cut);
+
+// Replaces the content of the existing regular file `path` in place: the same inode, so a
+// symbolic link stays a link, mode and owner stay, and a read-only directory is no obstacle.
+// The file becomes `content` followed by its current bytes from `keep_from` to the end (the
+// rest of a read_file_head(); nothing when nullopt). Throws std::runtime_error naming the
+// path on failure; a failure after writing began can leave the file partly rewritten.
+void write_file_in_place(const std::filesystem::path& path,
+                         std::string_view content,
+                         std::optional<std::uint64_t> keep_from = std::nullopt);
 
 // Writes `content` to a temporary file beside `path` and renames it into place, so a
 // reader sees the old or the new file, never a mix. `mode` applies to the new file; when
 // nullopt the mode of an existing file is kept (0644 otherwise). Throws on failure and
-// leaves the original untouched.
+// leaves the original untouched. For files cmtgen owns (installed hooks, its cache); a
+// file that belongs to someone else (git's message file) is rewritten in place instead.
 void write_file_atomic(const std::filesystem::path& path,
                        std::string_view content,
                        std::optional<unsigned> mode = std::nullopt);
 
 // Appends one line (a '\n' is added) with O_APPEND, creating the file and its directory.
-// Failures are ignored: callers use it for logs that must never stop the run.
+// Failures are ignored, and anything but a regular file (a FIFO, a device) is left alone
+// without blocking: callers use it for logs that must never stop the run.
 void append_line(const std::filesystem::path& path, std::string_view line);
 
 // A private directory (mode 0700) under $TMPDIR or /tmp, removed with its content when

@@ -49,8 +49,10 @@ struct RunResult
 
 // Runs one child process. The child runs in its own process group; at the deadline the
 // group gets SIGTERM, then SIGKILL after the grace period. If this process receives
-// SIGINT, SIGTERM or SIGHUP while a child runs, the child's group is killed and the signal
-// is re-raised with its default action, so a Ctrl-C during `git commit` leaves no orphan.
+// SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGALRM, SIGUSR1, SIGUSR2 or SIGXCPU while a child
+// runs, the child's group is killed, the temporary directories are removed and the signal
+// is re-raised with the previous disposition, so a Ctrl-C or Ctrl-\ during `git commit`
+// leaves no orphan.
 class Runner
 {
 public:

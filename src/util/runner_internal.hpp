@@ -76,7 +76,8 @@ private:
 // ---- Signals in the parent (runner_signals.cpp)
 
 // Signal dispositions for the duration of one run; the previous ones come back afterwards.
-// SIGINT, SIGTERM and SIGHUP (unless ignored) are caught and make wake_fd() readable;
+// SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGALRM, SIGUSR1, SIGUSR2 and SIGXCPU (unless ignored)
+// are caught and make wake_fd() readable;
 // SIGPIPE is ignored; an ignored SIGCHLD is set to the default. Throws std::runtime_error
 // when the wake pipe cannot be created.
 class SignalScope

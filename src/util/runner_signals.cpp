@@ -17,7 +17,12 @@ namespace util {
 
 namespace {
 
-constexpr std::array k_forwarded_signals = {SIGINT, SIGTERM, SIGHUP};
+// The asynchronous signals whose default action ends this process and that can reach a
+// hook: from the terminal (Ctrl-C, Ctrl-\, a closed terminal), from a parent or a user's
+// kill (TERM, USR1, USR2), from cmtgen's own whole-run deadline (ALRM, util/deadline.hpp)
+// and from a CPU-time limit (XCPU). Each ends the child's group before this process goes.
+// SIGPIPE is ignored instead (below); SIGPROF and SIGVTALRM belong to profilers.
+constexpr std::array k_forwarded_signals = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGALRM, SIGUSR1, SIGUSR2, SIGXCPU};
 
 std::atomic<int> g_signal_pipe{-1};
 volatile std::sig_atomic_t g_caught_signal = 0;
