@@ -280,9 +280,11 @@ protect_lines(std::string_view message, char comment_char, bool comments_strippe
     const bool scissors = comment && rest.starts_with(" -----") && util::contains(rest, " >8 ");
     if (comment && (comments_stripped || scissors)) {
       const auto marks = line.find_first_not_of(comment_char);
-      if (comment_char == '#' && marks != std::string::npos && line[marks] == ' ' && !scissors &&
-          !util::trim(std::string_view(line).substr(marks)).empty()) {
-        line = std::string(util::trim(std::string_view(line).substr(marks)));
+      const std::string_view heading =
+        marks == std::string::npos ? std::string_view() : util::trim(std::string_view(line).substr(marks));
+      if (comment_char == '#' && !heading.empty() && line[marks] == ' ' && !scissors &&
+          heading.front() != comment_char) {
+        line = std::string(heading);
       } else {
         line.insert(line.begin(), ' ');
       }

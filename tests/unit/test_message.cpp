@@ -511,6 +511,9 @@ TEST_CASE("reply lines git would strip as comments are reworded", "[message]")
   // ...but a scissors line would still cut the message under `commit -v`.
   CHECK(protect_lines("Fix\n\n# ------------------------ >8 ------------------------\nafter", '#', false) ==
         "Fix\n\n # ------------------------ >8 ------------------------\nafter");
+  // A heading whose words start with the comment character again (found by fuzz_reply).
+  CHECK(protect_lines("Fix\n\n# #--# r", '#', true) == "Fix\n\n # #--# r");
+  CHECK(protect_lines("Fix\n\n##", '#', true) == "Fix\n\n ##");
   // Nothing but comment lines: no message at all.
   CHECK_FALSE(protect_lines("#1 is fixed\n#2 is not", '#', true));
   CHECK(protect_lines("#1 is fixed\n#2 is not", '#', false) == "#1 is fixed\n#2 is not");
