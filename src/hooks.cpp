@@ -34,13 +34,6 @@ git(const Context& context, std::vector<std::string> args)
   return result;
 }
 
-bool
-path_exists(const fs::path& path)
-{
-  std::error_code ec;
-  return fs::exists(fs::symlink_status(path, ec));
-}
-
 // The quoted value on the shim's `cmtgen='...'` line.
 fs::path
 shim_binary(std::string_view content)
@@ -86,9 +79,9 @@ locate(const Context& context)
     location.husky = location.dir == (husky / "_").lexically_normal() && fs::is_directory(husky);
     location.husky_file = husky / k_hook_name;
     for (const char* name : {"lefthook.yml", ".lefthook.yml", "lefthook.yaml", ".lefthook.yaml"}) {
-      location.lefthook = location.lefthook || path_exists(location.top / name);
+      location.lefthook = location.lefthook || util::exists(location.top / name);
     }
-    location.pre_commit = path_exists(location.top / ".pre-commit-config.yaml");
+    location.pre_commit = util::exists(location.top / ".pre-commit-config.yaml");
   }
   return location;
 }
@@ -155,7 +148,7 @@ inspect(const Location& location)
       inspection.husky_block = false;
     }
   }
-  inspection.chained = path_exists(fs::path(location.file.string() + std::string(k_chained_suffix)));
+  inspection.chained = util::exists(fs::path(location.file.string() + std::string(k_chained_suffix)));
   return inspection;
 }
 

@@ -43,13 +43,6 @@ constexpr std::array k_git_local_vars = {
   "GIT_COMMON_DIR",
 };
 
-bool
-is_executable_file(const fs::path& path)
-{
-  std::error_code ec;
-  return fs::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
-}
-
 // Whether arrays and objects in `text` nest deeper than `limit`; brackets inside strings do
 // not count. One pass, no recursion, stops at the first level too deep.
 bool
@@ -270,7 +263,7 @@ locate_claude(const Config& config, const util::Environment& env)
       location.refused = relative_program_diagnosis(origin, config.claude);
     } else if (config.claude.find('/') == std::string::npos) {
       location.path = util::find_executable(config.claude, env.get("PATH").value_or(""));
-    } else if (is_executable_file(path)) {
+    } else if (util::is_executable_file(path)) {
       location.path = path;
     }
     if (location.path) {
@@ -300,7 +293,7 @@ locate_claude(const Config& config, const util::Environment& env)
     const std::string text = candidate.string();
     location.searched.push_back(
       !home.empty() && text.starts_with(home.string() + "/") ? "~" + text.substr(home.string().size()) : text);
-    if (is_executable_file(candidate)) {
+    if (util::is_executable_file(candidate)) {
       location.path = candidate;
       return location;
     }

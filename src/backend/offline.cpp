@@ -20,13 +20,6 @@ constexpr std::size_t k_subject_max = 72;
 constexpr std::size_t k_body_files = 30;
 
 std::string
-basename(const std::string& path)
-{
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-std::string
 directory(const std::string& path)
 {
   const auto slash = path.rfind('/');
@@ -37,8 +30,8 @@ std::string
 single_subject(const git::FileChange& file, bool short_names)
 {
   // Quoted as git quotes them: a name with a newline must not add lines (trailers) of its own.
-  const std::string path = util::c_quote(short_names ? basename(file.path) : file.path);
-  const std::string old_path = util::c_quote(short_names ? basename(file.old_path) : file.old_path);
+  const std::string path = util::c_quote(short_names ? util::basename(file.path) : file.path);
+  const std::string old_path = util::c_quote(short_names ? util::basename(file.old_path) : file.old_path);
   if (file.submodule()) {
     return fmt::format("Update submodule {}", path);
   }

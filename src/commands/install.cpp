@@ -37,13 +37,6 @@ chained_path(const hooks::Location& location)
   return location.file.string() + std::string(hooks::k_chained_suffix);
 }
 
-bool
-path_exists(const fs::path& path)
-{
-  std::error_code ec;
-  return fs::exists(fs::symlink_status(path, ec));
-}
-
 Config
 load_config(const Context& context)
 {
@@ -291,7 +284,7 @@ run_uninstall(const Context& context)
   const hooks::Location location = hooks::locate(context);
 
   bool removed_husky = false;
-  if (location.husky || path_exists(location.husky_file)) {
+  if (location.husky || util::exists(location.husky_file)) {
     removed_husky = uninstall_husky(location);
     // .husky/_ belongs to husky: its prepare-commit-msg is husky's runner, not cmtgen's.
     if (location.husky) {

@@ -1,6 +1,7 @@
 // The config files git reads, assembled for libgit2.
 #include "git/handles.hpp"
 #include "git/readers.hpp"
+#include "util/file.hpp"
 
 #include <fmt/core.h>
 
@@ -12,13 +13,6 @@ namespace cmtgen::git {
 namespace fs = std::filesystem;
 
 namespace {
-
-bool
-is_file(const fs::path& path)
-{
-  std::error_code ec;
-  return fs::is_regular_file(path, ec);
-}
 
 std::string
 level_name(git_config_level_t level)
@@ -43,7 +37,7 @@ open_config(const util::Environment& env, git_repository* repo, const fs::path& 
   handle::Config config(raw);
 
   auto add = [&](const fs::path& path, git_config_level_t level) {
-    if (path.empty() || !is_file(path)) {
+    if (path.empty() || !util::is_regular_file(path)) {
       return;
     }
     check(git_config_add_file_ondisk(config.get(), path.c_str(), level, repo, 0),

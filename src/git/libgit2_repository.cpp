@@ -42,13 +42,6 @@ absolute_from(const fs::path& cwd, const std::string& path)
   return fs::path(path).is_absolute() ? fs::path(path) : (cwd / path).lexically_normal();
 }
 
-bool
-is_file(const fs::path& path)
-{
-  std::error_code ec;
-  return fs::is_regular_file(path, ec);
-}
-
 void
 readable(int rc, std::string_view what)
 {
@@ -317,11 +310,11 @@ open_with_libgit2(const OpenRequest& request)
   if (index_file && !index_file->empty()) {
     const fs::path path = absolute_from(request.cwd, *index_file);
     // A missing index would read as an empty one: everything would look deleted.
-    if (!is_file(path)) {
+    if (!util::is_regular_file(path)) {
       throw Error(Failure::git, fmt::format("GIT_INDEX_FILE {} does not exist", path.string()));
     }
     index = read_index(path);
-  } else if (const fs::path path = fs::path(git_repository_path(repo.get())) / "index"; is_file(path)) {
+  } else if (const fs::path path = fs::path(git_repository_path(repo.get())) / "index"; util::is_regular_file(path)) {
     index = read_index(path);
   } // else: nothing was ever added; an empty index is the truth
   CMTGEN_LOG("index read ({} entries)", index.entries.size());

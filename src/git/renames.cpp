@@ -2,6 +2,7 @@
 
 #include "git/handles.hpp"
 #include "util/log.hpp"
+#include "util/strings.hpp"
 
 #include <git2/sys/hashsig.h>
 
@@ -19,13 +20,6 @@ constexpr std::size_t k_limit = 1000; // diff.renameLimit's default
 constexpr std::size_t k_sniff = 8000; // git's binary check: a NUL in the first 8000 bytes
 
 using Signature = std::unique_ptr<git_hashsig, Deleter<git_hashsig_free>>;
-
-std::string_view
-basename(std::string_view path)
-{
-  const auto slash = path.rfind('/');
-  return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
 
 class Signatures
 {
@@ -146,7 +140,8 @@ find_renames(git_repository* repo, std::vector<FileChange>& files, Renames mode,
     auto [begin, end] = by_oid.equal_range(files[target].new_oid);
     std::optional<std::size_t> best;
     for (auto it = begin; it != end; ++it) {
-      if (!gone[it->second] && (!best || basename(files[it->second].path) == basename(files[target].path))) {
+      if (!gone[it->second] &&
+          (!best || util::basename(files[it->second].path) == util::basename(files[target].path))) {
         best = it->second;
       }
     }
@@ -196,8 +191,8 @@ find_renames(git_repository* repo, std::vector<FileChange>& files, Renames mode,
       if (a.score != b.score) {
         return a.score > b.score;
       }
-      return (basename(files[a.source].path) == basename(files[a.target].path)) >
-             (basename(files[b.source].path) == basename(files[b.target].path));
+      return (util::basename(files[a.source].path) == util::basename(files[a.target].path)) >
+             (util::basename(files[b.source].path) == util::basename(files[b.target].path));
     });
     return pairs;
   };

@@ -9,6 +9,8 @@ namespace util {
 
 namespace {
 
+} // namespace
+
 bool
 is_executable_file(const std::filesystem::path& path)
 {
@@ -19,8 +21,6 @@ is_executable_file(const std::filesystem::path& path)
   // AT_EACCESS: the effective ids decide what execve allows, not the real ones.
   return ::faccessat(AT_FDCWD, path.c_str(), X_OK, AT_EACCESS) == 0;
 }
-
-} // namespace
 
 std::optional<std::filesystem::path>
 find_executable(std::string_view name, std::string_view path_list)

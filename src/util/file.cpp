@@ -224,6 +224,20 @@ read_content(int fd, const fs::path& path, std::size_t limit, const std::functio
 
 } // namespace
 
+bool
+exists(const fs::path& path)
+{
+  std::error_code ec;
+  return fs::exists(fs::symlink_status(path, ec));
+}
+
+bool
+is_regular_file(const fs::path& path)
+{
+  std::error_code ec;
+  return fs::is_regular_file(path, ec);
+}
+
 std::optional<std::string>
 read_file(const fs::path& path, std::size_t max_bytes, Symlinks symlinks)
 {

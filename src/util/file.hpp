@@ -10,6 +10,13 @@
 
 namespace util {
 
+// Whether something (a file, a directory, a symbolic link, even a dangling one) is at
+// `path`; a link is not followed.
+bool exists(const std::filesystem::path& path);
+
+// Whether `path` (symbolic links followed) is a regular file.
+bool is_regular_file(const std::filesystem::path& path);
+
 // Whether read_file() may follow a symbolic link at the last component of the path.
 enum class Symlinks { follow, refuse };
 

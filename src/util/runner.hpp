@@ -63,6 +63,10 @@ public:
 // The real implementation (Boost.Process v2 + Asio).
 Runner& system_runner();
 
+// Whether `path` (symbolic links followed) is a regular file this process may execute: the
+// one test of "executable" for every caller.
+bool is_executable_file(const std::filesystem::path& path);
+
 // The first executable file called `name` in the ':'-separated `path_list`, or nullopt.
 // A name containing '/' is returned as is when it is an executable file.
 std::optional<std::filesystem::path> find_executable(std::string_view name, std::string_view path_list);

@@ -181,6 +181,13 @@ shell_quote(std::string_view word)
   return quoted;
 }
 
+std::string_view
+basename(std::string_view path)
+{
+  const auto slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
 std::string
 strip_controls(std::string_view text)
 {

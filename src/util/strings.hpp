@@ -31,6 +31,9 @@ std::optional<std::vector<std::string>> shell_split(std::string_view line);
 // Quotes one word for display or for a sh script: 'it'\''s'.
 std::string shell_quote(std::string_view word);
 
+// The last component of a '/'-separated path ("a/b.txt" -> "b.txt").
+std::string_view basename(std::string_view path);
+
 // `text` without the bytes no message or terminal line should hold: C0 controls but tab
 // and newline, DEL, terminal escape sequences (CSI, OSC, and ESC with one byte), C1 controls
 // and the bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069)
