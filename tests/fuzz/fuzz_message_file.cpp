@@ -28,8 +28,8 @@ LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
   if (composed.rfind(input) == std::string::npos) {
     std::abort(); // what git wrote must survive, after the message
   }
-  const std::string noted = cmtgen::message::insert_comments(input, {"cmtgen could not write a message", "why"},
-                                                             layout.comment_char);
+  const std::string noted =
+    cmtgen::message::insert_comments(input, {"cmtgen could not write a message", "why"}, layout.comment_char);
   if (noted.size() < input.size()) {
     std::abort();
   }
