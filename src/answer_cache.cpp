@@ -163,14 +163,11 @@ decode(std::string_view content, std::string_view key)
 std::optional<Entry>
 read(const fs::path& state_dir, std::string_view key)
 {
-  std::optional<std::string> content;
-  try {
-    content = util::read_file(file_in(state_dir), k_max_file_bytes);
-  } catch (const std::exception& e) {
-    CMTGEN_LOG("answer cache unreadable: {}", e.what());
-    return std::nullopt;
+  const util::ReadResult read = util::read_file(file_in(state_dir), k_max_file_bytes);
+  if (read.failed()) {
+    CMTGEN_LOG("answer cache unreadable: {}", read.error);
   }
-  return content ? decode(*content, key) : std::nullopt;
+  return read.ok() ? decode(read.content, key) : std::nullopt;
 }
 
 void

@@ -115,12 +115,7 @@ inspect_file(const fs::path& file)
     inspection.not_a_file = true;
     return inspection;
   }
-  std::optional<std::string> content;
-  try {
-    content = util::read_file(file, 1024 * 1024);
-  } catch (const std::exception&) {
-    return inspection;
-  }
+  const std::optional<std::string> content = util::read_file(file, 1024 * 1024).take();
   if (!content || !util::contains(*content, k_marker)) {
     return inspection;
   }
@@ -141,12 +136,8 @@ inspect(const Location& location)
 {
   Inspection inspection = inspect_file(location.file);
   if (location.husky) {
-    try {
-      const auto content = util::read_file(location.husky_file);
-      inspection.husky_block = content && !scan_husky(*content).blocks.empty();
-    } catch (const std::exception&) {
-      inspection.husky_block = false;
-    }
+    const auto content = util::read_file(location.husky_file).take();
+    inspection.husky_block = content && !scan_husky(*content).blocks.empty();
   }
   inspection.chained = util::exists(fs::path(location.file.string() + std::string(k_chained_suffix)));
   return inspection;

@@ -35,12 +35,7 @@ std::vector<Entry>
 read_entries(const fs::path& path)
 {
   std::vector<Entry> entries;
-  std::optional<std::string> content;
-  try {
-    content = util::read_file(path, 4 * k_rotate_bytes);
-  } catch (const std::exception&) {
-    return entries;
-  }
+  const auto content = util::read_file(path, 4 * k_rotate_bytes).take();
   if (!content) {
     return entries;
   }

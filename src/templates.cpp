@@ -137,16 +137,14 @@ load(std::string_view name_or_path)
     const char* home = std::getenv("HOME");
     path = std::string(home ? home : "") + path.substr(1);
   }
-  std::optional<std::string> text;
-  try {
-    text = util::read_file(path, 1024 * 1024);
-  } catch (const std::exception& e) {
-    throw Error(Failure::config, fmt::format("cannot read template: {}", e.what()));
-  }
-  if (!text) {
+  util::ReadResult read = util::read_file(path, 1024 * 1024);
+  if (read.missing()) {
     throw Error(Failure::config, fmt::format("template file {} does not exist (cmtgen.template)", path));
   }
-  return *text;
+  if (read.failed()) {
+    throw Error(Failure::config, fmt::format("cannot read template: {}", read.error));
+  }
+  return std::move(read.content);
 }
 
 Data

@@ -70,14 +70,9 @@ namespace {
 std::optional<nlohmann::json>
 read_object(const fs::path& path)
 {
-  std::optional<std::string> text;
-  try {
-    text = util::read_file(path, 1024 * 1024);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  const util::ReadResult read = util::read_file(path, 1024 * 1024);
   nlohmann::json json;
-  if (!text || read_json(*text, json) != JsonRead::ok || !json.is_object()) {
+  if (!read.ok() || read_json(read.content, json) != JsonRead::ok || !json.is_object()) {
     return std::nullopt;
   }
   return json;

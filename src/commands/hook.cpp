@@ -70,14 +70,8 @@ git_was_asked_to_amend()
 {
   pid_t pid = ::getppid();
   for (int level = 0; level < 6 && pid > 1; ++level) {
-    std::optional<std::string> cmdline;
-    std::optional<std::string> status;
-    try {
-      cmdline = util::read_file(fmt::format("/proc/{}/cmdline", pid), 1024 * 1024);
-      status = util::read_file(fmt::format("/proc/{}/status", pid), 64 * 1024);
-    } catch (const std::exception&) {
-      return std::nullopt;
-    }
+    const auto cmdline = util::read_file(fmt::format("/proc/{}/cmdline", pid), 1024 * 1024).take();
+    const auto status = util::read_file(fmt::format("/proc/{}/status", pid), 64 * 1024).take();
     if (!cmdline || !status) {
       return std::nullopt;
     }

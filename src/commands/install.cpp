@@ -56,11 +56,11 @@ quoted(const fs::path& path)
 std::optional<std::string>
 read_husky_file(const hooks::Location& location)
 {
-  try {
-    return util::read_file(location.husky_file);
-  } catch (const std::exception& e) {
-    throw Error(Failure::install, e.what());
+  util::ReadResult read = util::read_file(location.husky_file);
+  if (read.failed()) {
+    throw Error(Failure::install, read.error);
   }
+  return std::move(read).take();
 }
 
 void

@@ -163,12 +163,11 @@ Attributes::lookup(std::string_view path) const
 std::optional<std::string>
 read_worktree_attributes(const std::filesystem::path& path)
 {
-  try {
-    return util::read_file(path, 4 * 1024 * 1024, util::Symlinks::refuse);
-  } catch (const std::exception& e) {
-    CMTGEN_LOG("attributes not read from the work tree: {}", e.what());
-    return std::nullopt;
+  util::ReadResult read = util::read_file(path, 4 * 1024 * 1024, util::Symlinks::refuse);
+  if (read.failed()) {
+    CMTGEN_LOG("attributes not read from the work tree: {}", read.error);
   }
+  return std::move(read).take();
 }
 
 } // namespace cmtgen::git

@@ -125,12 +125,6 @@ public:
     return subjects;
   }
 
-  std::string head_message() override
-  {
-    const auto show = run({"log", "-1", "--format=%B", "HEAD"});
-    return show.succeeded() ? show.out : std::string();
-  }
-
   std::vector<FileChange> staged(Base base, Renames renames) override
   {
     m_base = base_revision(base);

@@ -156,16 +156,14 @@ CacheTree::child(std::string_view child_name) const
 IndexFile
 read_index(const std::filesystem::path& path)
 {
-  std::optional<std::string> content;
-  try {
-    content = util::read_file(path, std::size_t{4} * 1024 * 1024 * 1024);
-  } catch (const std::exception& e) {
-    malformed(e.what());
-  }
-  if (!content) {
+  const util::ReadResult read = util::read_file(path, std::size_t{4} * 1024 * 1024 * 1024);
+  if (read.missing()) {
     malformed(fmt::format("{} does not exist", path.string()));
   }
-  return parse_index(*content);
+  if (read.failed()) {
+    malformed(read.error);
+  }
+  return parse_index(read.content);
 }
 
 IndexFile

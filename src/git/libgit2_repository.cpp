@@ -121,17 +121,6 @@ public:
     return subjects;
   }
 
-  std::string head_message() override
-  {
-    git_object* raw = nullptr;
-    if (git_revparse_single(&raw, m_repo.get(), "HEAD") < 0) {
-      return {};
-    }
-    handle::Object object(raw);
-    const char* message = git_commit_message(reinterpret_cast<git_commit*>(raw));
-    return message ? message : "";
-  }
-
   std::vector<FileChange> staged(Base base, Renames renames) override
   {
     const handle::Tree tree = base_tree(base);
@@ -165,13 +154,7 @@ private:
   Attributes load_attributes()
   {
     std::vector<AttributeFile> files;
-    auto read = [](const fs::path& path) -> std::optional<std::string> {
-      try {
-        return util::read_file(path, 4 * 1024 * 1024);
-      } catch (const std::exception&) {
-        return std::nullopt;
-      }
-    };
+    auto read = [](const fs::path& path) { return util::read_file(path, 4 * 1024 * 1024).take(); };
     fs::path global;
     try {
       git_buf buf = GIT_BUF_INIT;

@@ -64,9 +64,6 @@ public:
   // Patch of files[index] from the last staged() call, hunks added until `limit` bytes.
   virtual FilePatch patch(std::size_t index, std::size_t limit) = 0;
 
-  // The full message of the base commit used for --amend (HEAD), empty when unborn.
-  virtual std::string head_message() = 0;
-
   // Entries of every config level (system, global, local, worktree, includes) whose key
   // matches one of `prefixes` ("cmtgen." or an exact "core.commentchar"), in increasing
   // precedence, then the `git -c` overrides from the environment.

@@ -238,14 +238,23 @@ is_regular_file(const fs::path& path)
   return fs::is_regular_file(path, ec);
 }
 
-std::optional<std::string>
+ReadResult
 read_file(const fs::path& path, std::size_t max_bytes, Symlinks symlinks)
 {
-  const auto fd = open_for_reading(path, symlinks);
-  if (!fd) {
-    return std::nullopt;
+  ReadResult result;
+  try {
+    const auto fd = open_for_reading(path, symlinks);
+    if (!fd) {
+      result.status = ReadResult::Status::missing;
+      return result;
+    }
+    result.content = read_content(fd->get(), path, max_bytes, nullptr);
+    result.status = ReadResult::Status::ok;
+  } catch (const std::exception& e) {
+    result.status = ReadResult::Status::failed;
+    result.error = e.what();
   }
-  return read_content(fd->get(), path, max_bytes, nullptr);
+  return result;
 }
 
 std::optional<FileHead>

@@ -20,13 +20,29 @@ bool is_regular_file(const std::filesystem::path& path);
 // Whether read_file() may follow a symbolic link at the last component of the path.
 enum class Symlinks { follow, refuse };
 
-// The whole file, or nullopt when it does not exist. Throws std::runtime_error (with the
-// path) on any other failure: when the path is not a regular file (a FIFO, a terminal, a
-// directory: it is opened without blocking and never read), when it is a symbolic link and
-// `symlinks` is refuse, or when the file is larger than max_bytes.
-std::optional<std::string> read_file(const std::filesystem::path& path,
-                                     std::size_t max_bytes = 64 * 1024 * 1024,
-                                     Symlinks symlinks = Symlinks::follow);
+// What reading a file gave: its bytes, that it does not exist, or why it could not be read.
+// A value, not an exception: most callers treat every failure as "no file".
+struct ReadResult
+{
+  enum class Status { ok, missing, failed };
+  Status status = Status::failed;
+  std::string content; // the whole file, when ok
+  std::string error;   // when failed: one line naming the path and the reason
+
+  bool ok() const { return status == Status::ok; }
+  bool missing() const { return status == Status::missing; }
+  bool failed() const { return status == Status::failed; }
+  // The content when ok, else nullopt (missing and failed alike).
+  std::optional<std::string> take() && { return ok() ? std::optional<std::string>(std::move(content)) : std::nullopt; }
+};
+
+// Reads the whole file. Fails (never throws) when the path is not a regular file (a FIFO, a
+// terminal, a directory: it is opened without blocking and never read), when it is a
+// symbolic link and `symlinks` is refuse, when the file is larger than max_bytes, or on an
+// I/O error.
+ReadResult read_file(const std::filesystem::path& path,
+                     std::size_t max_bytes = 64 * 1024 * 1024,
+                     Symlinks symlinks = Symlinks::follow);
 
 // The start of a file too large to hold whole, and where the rest begins.
 struct FileHead

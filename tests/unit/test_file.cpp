@@ -64,13 +64,15 @@ error_of(const std::function<void()>& action)
 
 } // namespace
 
-TEST_CASE("read_file returns nullopt for a missing file and the bytes of a regular one")
+TEST_CASE("read_file says a missing file is missing and returns the bytes of a regular one")
 {
   const Dir dir;
-  CHECK_FALSE(util::read_file(dir / "missing"));
+  CHECK(util::read_file(dir / "missing").missing());
   const std::string bytes("a\0b\xff\xfe\n", 6);
   put(dir / "f", bytes);
-  CHECK(util::read_file(dir / "f") == bytes);
+  const auto read = util::read_file(dir / "f");
+  CHECK(read.ok());
+  CHECK(read.content == bytes);
 }
 
 TEST_CASE("read_file refuses a FIFO at once, naming it, instead of waiting for a writer")
@@ -78,7 +80,9 @@ TEST_CASE("read_file refuses a FIFO at once, naming it, instead of waiting for a
   const Dir dir;
   REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
   const auto start = std::chrono::steady_clock::now();
-  const auto error = error_of([&] { util::read_file(dir / "fifo"); });
+  const auto read = util::read_file(dir / "fifo");
+  CHECK(read.failed());
+  const std::string error = read.error;
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
   CHECK_THAT(error, Contains((dir / "fifo").string()) && Contains("not a regular file"));
 }
@@ -87,8 +91,8 @@ TEST_CASE("read_file refuses a directory and a character device")
 {
   const Dir dir;
   fs::create_directory(dir / "d");
-  CHECK_THAT(error_of([&] { util::read_file(dir / "d"); }), Contains("not a regular file"));
-  CHECK_THAT(error_of([] { util::read_file("/dev/null"); }), Contains("not a regular file"));
+  CHECK_THAT(util::read_file(dir / "d").error, Contains("not a regular file"));
+  CHECK_THAT(util::read_file("/dev/null").error, Contains("not a regular file"));
 }
 
 TEST_CASE("read_file follows a symbolic link unless told to refuse it")
@@ -96,17 +100,17 @@ TEST_CASE("read_file follows a symbolic link unless told to refuse it")
   const Dir dir;
   put(dir / "target", "rules\n");
   fs::create_symlink(dir / "target", dir / "link");
-  CHECK(util::read_file(dir / "link") == "rules\n");
-  CHECK_THAT(error_of([&] { util::read_file(dir / "link", 1024, util::Symlinks::refuse); }), Contains("symbolic link"));
-  CHECK(util::read_file(dir / "target", 1024, util::Symlinks::refuse) == "rules\n");
+  CHECK(util::read_file(dir / "link").content == "rules\n");
+  CHECK_THAT(util::read_file(dir / "link", 1024, util::Symlinks::refuse).error, Contains("symbolic link"));
+  CHECK(util::read_file(dir / "target", 1024, util::Symlinks::refuse).content == "rules\n");
 }
 
 TEST_CASE("read_file refuses a file larger than the limit")
 {
   const Dir dir;
   put(dir / "f", std::string(100, 'x'));
-  CHECK_THAT(error_of([&] { util::read_file(dir / "f", 99); }), Contains("larger than 99 bytes"));
-  CHECK(util::read_file(dir / "f", 100)->size() == 100);
+  CHECK_THAT(util::read_file(dir / "f", 99).error, Contains("larger than 99 bytes"));
+  CHECK(util::read_file(dir / "f", 100).content.size() == 100);
 }
 
 TEST_CASE("read_file_head reads a small file whole, scissors or not")

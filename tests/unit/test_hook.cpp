@@ -83,7 +83,7 @@ struct HookFixture
     return cmtgen::commands::run_hook(context, arguments);
   }
 
-  std::string file() const { return util::read_file(message_file).value_or("<missing>"); }
+  std::string file() const { return util::read_file(message_file).take().value_or("<missing>"); }
 };
 
 } // namespace
