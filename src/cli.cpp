@@ -32,16 +32,6 @@ constexpr std::array k_commands = {
   Command{"doctor", "check binary, hook, claude and the credential path"},
 };
 
-int
-exit_status(Failure failure)
-{
-  switch (failure) {
-    case Failure::usage: return 2;
-    case Failure::nothing_staged: return 3;
-    default: return 1;
-  }
-}
-
 // The hook takes git's arguments as they come, without an option parser: nothing git
 // passes may turn into a usage error that blocks the commit.
 int
@@ -79,15 +69,11 @@ hook_main(const std::vector<std::string>& args)
 std::string
 suggestion(std::string_view typed)
 {
-  std::string_view best;
-  std::size_t best_distance = 3;
+  std::vector<std::string_view> names;
   for (const auto& command : k_commands) {
-    const auto distance = util::edit_distance(typed, command.name);
-    if (distance < best_distance || (command.name.starts_with(typed) && typed.size() >= 2)) {
-      best = command.name;
-      best_distance = std::min(distance, best_distance);
-    }
+    names.push_back(command.name);
   }
+  const std::string_view best = util::closest(typed, names, 3);
   return best.empty() ? std::string() : fmt::format("; did you mean `cmtgen {}`?", best);
 }
 
@@ -155,7 +141,7 @@ dispatch(int argc, char** argv)
     const bool known =
       std::any_of(k_commands.begin(), k_commands.end(), [&](const Command& command) { return command.name == typed; });
     if (!known) {
-      fmt::print(stderr, "cmtgen: error: usage: unknown command '{}'{}\n", typed, suggestion(typed));
+      report(Failure::usage, fmt::format("unknown command '{}'{}", typed, suggestion(typed)));
       fmt::print(stderr, "Run `cmtgen --help` for the list of commands.\n");
       return 2;
     }
@@ -168,7 +154,7 @@ dispatch(int argc, char** argv)
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "cmtgen: error: usage: {}\n", e.what());
+    report(Failure::usage, e.what());
     fmt::print(stderr, "Run `cmtgen --help` for usage.\n");
     return 2;
   }
@@ -195,11 +181,9 @@ main(int argc, char** argv)
   try {
     return dispatch(argc, argv);
   } catch (const Error& e) {
-    fmt::print(stderr, "cmtgen: error: {}: {}\n", failure_name(e.failure()), e.what());
-    return exit_status(e.failure());
+    return report(e.failure(), e.what());
   } catch (const std::exception& e) {
-    fmt::print(stderr, "cmtgen: error: internal: {}\n", e.what());
-    return 1;
+    return report(Failure::internal, e.what());
   }
 }
 

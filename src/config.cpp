@@ -184,15 +184,11 @@ apply(Config& config, const Source& source)
     }
   }
   // An unknown cmtgen.* key is most likely a typo: say which key was meant.
-  std::string_view best;
-  std::size_t best_distance = 4;
+  std::vector<std::string_view> keys;
   for (const auto& [key, setter] : setters()) {
-    const auto distance = util::edit_distance(key, source.key);
-    if (distance < best_distance) {
-      best = key;
-      best_distance = distance;
-    }
+    keys.push_back(key);
   }
+  const std::string_view best = util::closest(source.key, keys, 4);
   config.warnings.push_back(
     best.empty() ? fmt::format("unknown config key {} (from {})", source.key, source.origin)
                  : fmt::format("unknown config key {} (from {}); did you mean {}?", source.key, source.origin, best));

@@ -1,5 +1,11 @@
 #include "error.hpp"
 
+#include "util/strings.hpp"
+
+#include <fmt/core.h>
+
+#include <cstdio>
+
 namespace cmtgen {
 
 std::string_view
@@ -30,6 +36,23 @@ failure_name(Failure failure)
     case Failure::internal: return "internal";
   }
   return "internal";
+}
+
+int
+exit_status(Failure failure)
+{
+  switch (failure) {
+    case Failure::usage: return 2;
+    case Failure::nothing_staged: return 3;
+    default: return 1;
+  }
+}
+
+int
+report(Failure failure, std::string_view what)
+{
+  fmt::print(stderr, "cmtgen: error: {}: {}\n", failure_name(failure), util::strip_controls(what));
+  return exit_status(failure);
 }
 
 Error::Error(Failure failure, const std::string& message)

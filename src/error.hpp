@@ -36,6 +36,14 @@ enum class Failure {
 // Stable kebab-case name, e.g. "api-key-rejected".
 std::string_view failure_name(Failure failure);
 
+// The exit status of a command that stops with `failure`: 2 for usage, 3 for nothing
+// staged (preview), 1 for everything else.
+int exit_status(Failure failure);
+
+// The one error printer: `cmtgen: error: <class>: <what>` on stderr (control bytes removed,
+// for `what` may quote another program). Returns exit_status(failure).
+int report(Failure failure, std::string_view what);
+
 // "Stop and report": thrown below cli, caught once at the top and printed as
 // `cmtgen: error: <class>: <what()>`. what() is one line that says what to do.
 class Error : public std::runtime_error

@@ -15,7 +15,7 @@ struct Entry
 {
   std::string time;    // ISO 8601, UTC
   std::string source;  // the hook's $2, "-" for a plain commit
-  std::string outcome; // "written", "skipped", "nothing-staged", "failed", "fallback"
+  std::string outcome; // "written", "nothing-staged", "failed", "fallback"
   std::string failure; // failure class when failed, else "-"
   std::chrono::milliseconds elapsed{0};
   std::string detail; // one line

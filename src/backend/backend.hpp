@@ -53,7 +53,6 @@ class Backend
 {
 public:
   virtual ~Backend() = default;
-  virtual std::string_view name() const = 0;
   virtual Generation generate(const Request& request) = 0;
 };
 

@@ -507,8 +507,6 @@ public:
   {
   }
 
-  std::string_view name() const override { return "claude"; }
-
   Generation generate(const Request& request) override
   {
     const auto started = std::chrono::steady_clock::now();

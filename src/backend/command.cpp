@@ -24,8 +24,6 @@ public:
   {
   }
 
-  std::string_view name() const override { return "command"; }
-
   Generation generate(const Request& request) override
   {
     Generation generation;

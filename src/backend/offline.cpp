@@ -110,8 +110,6 @@ fit(std::string subject)
 class OfflineBackend : public Backend
 {
 public:
-  std::string_view name() const override { return "offline"; }
-
   Generation generate(const Request& request) override
   {
     const auto started = std::chrono::steady_clock::now();

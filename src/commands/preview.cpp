@@ -123,12 +123,12 @@ private:
 int
 report_failure(const PreviewOptions& options, Failure failure, const std::string& what, json extra = json::object())
 {
-  fmt::print(stderr, "cmtgen: error: {}: {}\n", failure_name(failure), what);
+  const int status = report(failure, what);
   if (options.json) {
     extra["error"] = {{"class", failure_name(failure)}, {"message", what}};
     print_json(extra);
   }
-  return failure == Failure::nothing_staged ? 3 : 1;
+  return status;
 }
 
 } // namespace

@@ -304,4 +304,19 @@ edit_distance(std::string_view a, std::string_view b)
   return row[b.size()];
 }
 
+std::string_view
+closest(std::string_view typed, const std::vector<std::string_view>& candidates, std::size_t max_distance)
+{
+  std::string_view best;
+  std::size_t best_distance = max_distance;
+  for (const std::string_view candidate : candidates) {
+    const auto distance = edit_distance(typed, candidate);
+    if (distance < best_distance || (best.empty() && typed.size() >= 2 && candidate.starts_with(typed))) {
+      best = candidate;
+      best_distance = std::min(distance, best_distance);
+    }
+  }
+  return best;
+}
+
 } // namespace util

@@ -51,4 +51,10 @@ std::string human_size(std::uint64_t bytes);
 // Levenshtein distance, for "did you mean" hints.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
+// The candidate closest to `typed` (edit distance below `max_distance`, or a candidate that
+// `typed`, two characters or more, begins), for "did you mean" hints; "" when none is close.
+std::string_view closest(std::string_view typed,
+                         const std::vector<std::string_view>& candidates,
+                         std::size_t max_distance);
+
 } // namespace util
