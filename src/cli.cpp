@@ -2,6 +2,7 @@
 
 #include "commands/commands.hpp"
 #include "error.hpp"
+#include "util/log.hpp"
 #include "util/strings.hpp"
 
 #include <CLI/CLI.hpp>
@@ -9,6 +10,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <string_view>
 
@@ -166,6 +168,10 @@ dispatch(int argc, char** argv)
 int
 main(int argc, char** argv)
 {
+  // CMTGEN_DEBUG (anything but empty or 0) asks for the debug log.
+  const char* debug = std::getenv("CMTGEN_DEBUG");
+  util::log::request(debug && *debug && std::string_view(debug) != "0");
+
   const std::string_view program = argc > 0 ? argv[0] : "cmtgen";
   const auto slash = program.rfind('/');
   const std::string_view name = slash == std::string_view::npos ? program : program.substr(slash + 1);

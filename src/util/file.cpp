@@ -336,7 +336,7 @@ write_file_atomic(const fs::path& path, std::string_view content, std::optional<
   }
 
   // The temporary file lives beside the target so rename() stays on one file system.
-  std::string temp = path.string() + ".cmtgen-XXXXXX";
+  std::string temp = path.string() + ".tmp-XXXXXX";
   Fd fd(::mkstemp(temp.data()));
   if (fd.get() < 0) {
     fail("creating a temporary file beside", path, errno);

@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 namespace util::log {
@@ -25,17 +24,18 @@ struct State
 State&
 state()
 {
-  static State s = [] {
-    State initial;
-    const char* debug = std::getenv("CMTGEN_DEBUG");
-    initial.wanted = debug && *debug && std::string_view(debug) != "0";
-    initial.sink = initial.wanted ? Sink::stderr_stream : Sink::off;
-    return initial;
-  }();
+  static State s;
   return s;
 }
 
 } // namespace
+
+void
+request(bool wanted)
+{
+  state().wanted = wanted;
+  state().sink = wanted ? Sink::stderr_stream : Sink::off;
+}
 
 bool
 enabled()

@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <string_view>
 
-// Debug logging that costs one branch when off. CMTGEN_DEBUG=1 turns it on; it goes to
-// stderr, or to a file in hook mode where the terminal belongs to `git commit`.
+// Debug logging that costs one branch when off. The program decides whether it is wanted
+// (request); it goes to stderr, or to a file (to_file) where the terminal is someone else's.
+// to_stderr and to_file only choose where a requested log goes.
 namespace util::log {
 
+void request(bool wanted);
 bool enabled();
 void to_stderr();
 void to_file(const std::filesystem::path& path);
