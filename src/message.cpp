@@ -314,18 +314,68 @@ commented(std::string_view text, char comment_char)
   return result;
 }
 
+namespace {
+
+// Where git's first comment line begins in `content` (content.size() when there is none).
+std::size_t
+first_comment_line(std::string_view content, char comment_char)
+{
+  std::size_t pos = 0;
+  while (pos < content.size() && content[pos] != comment_char) {
+    const auto end = content.find('\n', pos);
+    pos = end == std::string_view::npos ? content.size() : end + 1;
+  }
+  return pos;
+}
+
+// The alternatives as comment lines, each after a lone comment character.
+std::string
+alternatives_block(const Insertion& insertion)
+{
+  std::string block;
+  for (std::size_t i = 0; i < insertion.alternatives.size(); ++i) {
+    block += insertion.comment_char;
+    block += '\n';
+    block += commented(fmt::format("cmtgen alternative {}:", i + 2), insertion.comment_char);
+    block += commented(insertion.alternatives[i], insertion.comment_char);
+  }
+  return block;
+}
+
+// `block` right before git's first comment line: above the scissors line, below anything
+// the user or a template wrote, and leaving the empty first line where the user types.
+std::string
+insert_block(std::string_view content, std::string_view block, char comment_char)
+{
+  const std::size_t pos = first_comment_line(content, comment_char);
+  std::string result(content.substr(0, pos));
+  if (pos == content.size() && !result.empty() && !result.ends_with('\n')) {
+    result += '\n';
+  }
+  if (result.empty()) {
+    result += '\n';
+  }
+  result += block;
+  result.append(content.substr(pos));
+  return result;
+}
+
+} // namespace
+
+std::pair<std::string, std::string>
+split_amended(std::string_view content, char comment_char)
+{
+  const std::size_t pos = first_comment_line(content, comment_char);
+  return {std::string(content.substr(0, pos)), std::string(content.substr(pos))};
+}
+
 std::string
 insert(std::string_view content, const Insertion& insertion)
 {
   std::string result(util::trim(insertion.message));
   result += '\n';
   if (insertion.comments) {
-    for (std::size_t i = 0; i < insertion.alternatives.size(); ++i) {
-      result += insertion.comment_char;
-      result += '\n';
-      result += commented(fmt::format("cmtgen alternative {}:", i + 2), insertion.comment_char);
-      result += commented(insertion.alternatives[i], insertion.comment_char);
-    }
+    result += alternatives_block(insertion);
     for (const auto& note : insertion.notes) {
       result += commented(note, insertion.comment_char);
     }
@@ -349,30 +399,20 @@ insert_comments(std::string_view content, const std::vector<std::string>& lines,
   for (const auto& line : lines) {
     block += commented(line, comment_char);
   }
-  // Right before git's first comment line: above the scissors line, below anything the user
-  // or a template wrote, and leaving the empty first line where the user types.
-  std::size_t pos = 0;
-  while (pos < content.size()) {
-    if (content[pos] == comment_char) {
-      break;
+  return insert_block(content, block, comment_char);
+}
+
+std::string
+compose(std::string_view content, const Insertion& insertion, bool from_template)
+{
+  if (from_template) {
+    if (auto filled = fill_template(content, insertion.message, insertion.comment_char)) {
+      return insertion.comments && !insertion.alternatives.empty()
+               ? insert_block(*filled, alternatives_block(insertion), insertion.comment_char)
+               : *filled;
     }
-    const auto end = content.find('\n', pos);
-    if (end == std::string_view::npos) {
-      pos = content.size();
-      break;
-    }
-    pos = end + 1;
   }
-  std::string result(content.substr(0, pos));
-  if (pos == content.size() && !result.empty() && !result.ends_with('\n')) {
-    result += '\n';
-  }
-  if (result.empty()) {
-    result += '\n';
-  }
-  result += block;
-  result.append(content.substr(pos));
-  return result;
+  return insert(content, insertion);
 }
 
 std::optional<std::string>

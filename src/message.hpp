@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 // Reply cleaning and insertion into git's message file. Pure: values in, values out.
@@ -63,6 +64,14 @@ struct Insertion
 // the scissors line, trailers), followed by one blank line when the rest is not empty.
 // Comment lines (alternatives, notes) go right below the message when `comments` is set.
 std::string insert(std::string_view content, const Insertion& insertion);
+
+// The hook's whole message file: for a `template` source with placeholders, the template
+// with them filled (alternatives as comment lines above git's comments); otherwise insert().
+std::string compose(std::string_view content, const Insertion& insertion, bool from_template);
+
+// The message `git commit --amend` put in the file (what comes before git's first comment
+// line), and the rest.
+std::pair<std::string, std::string> split_amended(std::string_view content, char comment_char);
 
 // Only comment lines (for the hook's failure report in editor mode).
 std::string insert_comments(std::string_view content, const std::vector<std::string>& lines, char comment_char);

@@ -92,18 +92,6 @@ git_was_asked_to_amend()
   return std::nullopt;
 }
 
-// The message --amend put in the file: what comes before git's first comment line.
-std::pair<std::string, std::string>
-split_amended(std::string_view content, char comment_char)
-{
-  std::size_t pos = 0;
-  while (pos < content.size() && content[pos] != comment_char) {
-    const auto end = content.find('\n', pos);
-    pos = end == std::string_view::npos ? content.size() : end + 1;
-  }
-  return {std::string(content.substr(0, pos)), std::string(content.substr(pos))};
-}
-
 class Hook
 {
 public:
@@ -195,7 +183,7 @@ private:
     std::string previous;
     std::string rest = *m_content;
     if (amend) {
-      auto [old_message, remainder] = split_amended(*m_content, m_layout.comment_char);
+      auto [old_message, remainder] = message::split_amended(*m_content, m_layout.comment_char);
       previous = old_message;
       rest = std::move(remainder);
       if (m_comments && !util::trim(old_message).empty()) {
@@ -227,30 +215,9 @@ private:
     insertion.alternatives.assign(generation.messages.begin() + 1, generation.messages.end());
     insertion.comments = m_comments;
     insertion.comment_char = m_layout.comment_char;
-    write(compose(insertion, rest));
+    write(message::compose(rest, insertion, m_args.source == "template"));
     log("written", "", fmt::format("{} {}", generation.backend, generation.model));
     return 0;
-  }
-
-  std::string compose(const message::Insertion& insertion, const std::string& rest)
-  {
-    if (m_args.source == "template") {
-      if (auto filled = message::fill_template(rest, insertion.message, m_layout.comment_char)) {
-        return insertion.comments && !insertion.alternatives.empty()
-                 ? message::insert_comments(*filled, alternatives_lines(insertion), m_layout.comment_char)
-                 : *filled;
-      }
-    }
-    return message::insert(rest, insertion);
-  }
-
-  std::vector<std::string> alternatives_lines(const message::Insertion& insertion) const
-  {
-    std::vector<std::string> lines;
-    for (std::size_t i = 0; i < insertion.alternatives.size(); ++i) {
-      lines.push_back(fmt::format("cmtgen alternative {}:\n{}", i + 2, insertion.alternatives[i]));
-    }
-    return lines;
   }
 
   int fail_generation(const backend::Generation& generation, const Staged& staged)
