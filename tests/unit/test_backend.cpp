@@ -385,30 +385,24 @@ TEST_CASE("claude runs with the exact hermetic argv", "[backend]")
 
 TEST_CASE("claude's environment has no repo-local git variable and the fail-fast switches", "[backend]")
 {
-  // `git rev-parse --local-env-vars` on git 2.39, plus the GIT_CONFIG_KEY_n/VALUE_n pairs.
-  const std::vector<std::string> local = {
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_CONFIG",
-    "GIT_CONFIG_PARAMETERS",
-    "GIT_CONFIG_COUNT",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_IMPLICIT_WORK_TREE",
-    "GIT_GRAFT_FILE",
-    "GIT_INDEX_FILE",
-    "GIT_NO_REPLACE_OBJECTS",
-    "GIT_REPLACE_REF_BASE",
-    "GIT_PREFIX",
-    "GIT_INTERNAL_SUPER_PREFIX",
-    "GIT_SHALLOW_FILE",
-    "GIT_COMMON_DIR",
-    "GIT_CONFIG_KEY_0",
-    "GIT_CONFIG_VALUE_0",
-    "GIT_CONFIG_KEY_1",
-    "GIT_CONFIG_VALUE_1",
-    "GIT_CONFIG_KEY_12",
-  };
+  // What this machine's git itself calls repository-local, plus the GIT_CONFIG_KEY_n /
+  // VALUE_n pairs that `git -c` exports.
+  util::RunRequest ask;
+  ask.argv = {"git", "rev-parse", "--local-env-vars"};
+  ask.timeout = std::chrono::seconds(30);
+  const auto answer = util::system_runner().run(ask);
+  REQUIRE(answer.succeeded());
+  std::vector<std::string> local;
+  for (const auto name : util::split_lines(answer.out)) {
+    if (!util::trim(name).empty()) {
+      local.emplace_back(util::trim(name));
+    }
+  }
+  REQUIRE(local.size() >= 10);
+  for (const char* name :
+       {"GIT_CONFIG_KEY_0", "GIT_CONFIG_VALUE_0", "GIT_CONFIG_KEY_1", "GIT_CONFIG_VALUE_1", "GIT_CONFIG_KEY_12"}) {
+    local.emplace_back(name);
+  }
   util::Environment env = environment({{"CLAUDE_CODE_OAUTH_TOKEN", "oat"}, {"GIT_EDITOR", ":"}});
   for (const auto& name : local) {
     env.set(name, "x");
