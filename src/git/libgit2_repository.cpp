@@ -62,7 +62,12 @@ public:
   {
     m_git_dir = fs::path(git_repository_path(m_repo.get())).lexically_normal();
     m_common_dir = fs::path(git_repository_commondir(m_repo.get())).lexically_normal();
-    if (const char* workdir = git_repository_workdir(m_repo.get())) {
+    // libgit2's GIT_REPOSITORY_OPEN_FROM_ENV refuses GIT_WORK_TREE ("unimplemented"), and
+    // git_repository_set_workdir() loses a buffer in 1.5.1. The work tree only matters here
+    // for .gitattributes, which cmtgen reads itself: it is kept here, not told to libgit2.
+    if (const auto work_tree = request.env.get("GIT_WORK_TREE"); work_tree && !work_tree->empty()) {
+      m_workdir = absolute_from(request.cwd, *work_tree).lexically_normal();
+    } else if (const char* workdir = git_repository_workdir(m_repo.get())) {
       m_workdir = fs::path(workdir).lexically_normal();
     }
   }
@@ -279,13 +284,6 @@ open_with_libgit2(const OpenRequest& request)
     if (rc != GIT_EUNBORNBRANCH && rc != GIT_ENOTFOUND) {
       readable(rc, "reading HEAD");
     }
-  }
-
-  // libgit2's GIT_REPOSITORY_OPEN_FROM_ENV refuses GIT_WORK_TREE ("unimplemented"); the
-  // work tree only matters here for .gitattributes.
-  if (const auto work_tree = request.env.get("GIT_WORK_TREE"); work_tree && !work_tree->empty()) {
-    const fs::path path = absolute_from(request.cwd, *work_tree);
-    check(git_repository_set_workdir(repo.get(), path.c_str(), 0), "setting the work tree");
   }
 
   IndexFile index;

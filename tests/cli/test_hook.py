@@ -641,14 +641,17 @@ class SourcesThatSkip(HookCase):
         self.assertEqual((repo / "msg").read_text(), "Old\n")
         self.assertCalls(0)
 
-    def test_the_skip_path_is_fast_enough_for_long_rebases(self):
-        repo = self.hooked_repo()
-        (repo / "msg").write_text("m\n")
-        started = time.monotonic()
-        for _ in range(20):
-            self.assertEqual(self.cmtgen(repo, "hook", "msg", "message").returncode, 0)
-        per_run = (time.monotonic() - started) / 20
-        self.assertLess(per_run, 0.25, f"{per_run * 1000:.0f} ms per skipped pick")
+    def test_the_skip_path_reads_no_repository(self):
+        # What keeps a long rebase fast (scripts/bench measures it): for a message source the
+        # hook returns before it opens anything, even where no repository could be opened.
+        outside = self.root / "not-a-repository"
+        outside.mkdir()
+        (outside / "msg").write_text("m\n")
+        for source in ("message", "merge", "squash"):
+            result = self.cmtgen(outside, "hook", "msg", source, env={"GIT_DIR": str(outside / "missing")})
+            self.assertEqual((result.returncode, result.stderr), (0, ""))
+        self.assertEqual((outside / "msg").read_text(), "m\n")
+        self.assertEqual(sorted(p.name for p in outside.iterdir()), ["msg"])
 
 
 class AmendRegenerate(HookCase):
