@@ -72,6 +72,7 @@ std::string
 suggestion(std::string_view typed)
 {
   std::vector<std::string_view> names;
+  names.reserve(k_commands.size());
   for (const auto& command : k_commands) {
     names.push_back(command.name);
   }

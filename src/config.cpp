@@ -185,6 +185,7 @@ apply(Config& config, const Source& source)
   }
   // An unknown cmtgen.* key is most likely a typo: say which key was meant.
   std::vector<std::string_view> keys;
+  keys.reserve(setters().size());
   for (const auto& [key, setter] : setters()) {
     keys.push_back(key);
   }

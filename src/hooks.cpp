@@ -169,7 +169,7 @@ husky_block(const fs::path& binary, std::string_view eol, bool after_added_break
   const std::string_view comment =
     after_added_break ? "# Added by `cmtgen install` with the line break above; `cmtgen uninstall` removes both."
                       : "# Added by `cmtgen install`; `cmtgen uninstall` removes these lines.";
-  const std::string text =
+  std::string text =
     fmt::format("{}\n"
                 "{}\n"
                 "cmtgen_bin={}\n"
@@ -218,11 +218,10 @@ check_block(std::string_view content, HuskyBlock& block)
     return text == expected || (block.end == content.size() && !text.ends_with('\n') &&
                                 std::string_view(expected).substr(0, expected.size() - eol.size()) == text);
   };
-  if (binary.empty()) {
-    block.edited = true;
-  } else if (same(false)) {
+  if (!binary.empty() && same(false)) {
     block.edited = false;
-  } else if (same(true) && block.begin >= eol.size() && content.substr(block.begin - eol.size(), eol.size()) == eol) {
+  } else if (!binary.empty() && same(true) && block.begin >= eol.size() &&
+             content.substr(block.begin - eol.size(), eol.size()) == eol) {
     block.after_added_break = true;
   } else {
     block.edited = true;
